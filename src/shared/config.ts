@@ -1,0 +1,292 @@
+/**
+ * Every hyper-parameter of a dinolab run, as one typed record with presets.
+ *
+ * Names follow the official `main_dino.py` flags where one exists (camelCased), so a run maps onto
+ * the official command line field by field (see `officialCommandLine` in ./official-cli.ts).
+ * Pure data: imported by the engine, the worker and the UI alike.
+ */
+
+/** Vision Transformer backbone (official `vision_transformer.py`). */
+export interface ViTConfig {
+  /** Patch side in pixels (8 or 16 for the released models). */
+  patchSize: number;
+  /** Side of the square image the position table was made for (224 for the released models;
+   *  the global crop size when training from scratch). Other sizes are bicubically interpolated. */
+  imgSize: number;
+  /** Token width D (192 tiny, 384 small, 768 base). */
+  embedDim: number;
+  /** Number of transformer blocks (12 for the released models). */
+  depth: number;
+  /** Attention heads; D must be divisible by it (head dim 64 in the released models). */
+  numHeads: number;
+  /** MLP hidden width = mlpRatio * D (4 everywhere in DINO). */
+  mlpRatio: number;
+  /** Bias on the qkv projection (true in DINO). */
+  qkvBias: boolean;
+  /** LayerNorm epsilon: 1e-6 in the official vit_* factories (not torch's 1e-5 default). */
+  lnEps: number;
+}
+
+/** DINO projection head (official `DINOHead`). */
+export interface HeadConfig {
+  /** K, the number of prototypes (65536 official; a few hundred to thousands in the browser). */
+  outDim: number;
+  /** Width of the hidden MLP layers (2048 official). */
+  hiddenDim: number;
+  /** Width before the weight-normalised last layer (256 official). */
+  bottleneckDim: number;
+  /** Number of Linear layers before the last layer (3 official). */
+  nlayers: number;
+  /** Freeze the weight-norm scale g at 1 (official default true: stabilises training). */
+  normLastLayer: boolean;
+}
+
+/** Multi-crop augmentation (official `DataAugmentationDINO`). Probabilities are in [0, 1]. */
+export interface AugmentConfig {
+  /** Side of the two global crops in pixels (224 official). */
+  globalSize: number;
+  /** Side of the local crops in pixels (96 official). */
+  localSize: number;
+  /** Number of local crops (8 official; 0 disables multi-crop). */
+  nLocalCrops: number;
+  /** Area fraction range of global crops (0.4, 1 official). */
+  globalScale: [number, number];
+  /** Area fraction range of local crops (0.05, 0.4 official). */
+  localScale: [number, number];
+  /** Aspect-ratio range of random resized crops (3/4, 4/3 torchvision). */
+  ratio: [number, number];
+  /** Horizontal flip probability (0.5). */
+  flipP: number;
+  /** Probability that colour jitter is applied (0.8). */
+  jitterP: number;
+  /** Jitter strengths (torchvision ColorJitter arguments): 0.4, 0.4, 0.2, 0.1. */
+  brightness: number;
+  contrast: number;
+  saturation: number;
+  hue: number;
+  /** Random grayscale probability (0.2). */
+  grayscaleP: number;
+  /** Gaussian blur probability for global crop 1, global crop 2, local crops (1.0, 0.1, 0.5). */
+  blurP: [number, number, number];
+  /** Blur sigma range in pixels (0.1, 2.0 official). */
+  blurSigma: [number, number];
+  /** Solarization probability, second global crop only (0.2). */
+  solarizeP: number;
+  /** Per-channel normalisation (ImageNet mean/std). */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** Optimisation and DINO loss (official `main_dino.py` flags). */
+export interface TrainConfig {
+  /** Epochs to train (100 official; browser runs are short). */
+  epochs: number;
+  /** Images per step (64 per GPU official). Fixed; the last partial batch is dropped. */
+  batchSize: number;
+  /** Base learning rate at batch 256; the peak is lr * batchSize / 256 (0.0005 official). */
+  lr: number;
+  /** Final learning rate of the cosine (1e-6). */
+  minLr: number;
+  /** Linear lr warm-up length in epochs (10 official). */
+  warmupEpochs: number;
+  /** Weight decay at start and end of its cosine (0.04 -> 0.4). */
+  weightDecay: number;
+  weightDecayEnd: number;
+  /** Teacher EMA momentum at start; it rises to 1 by cosine (0.996). */
+  momentumTeacher: number;
+  /** Per-parameter gradient-norm clip (3.0); 0 disables clipping. */
+  clipGrad: number;
+  /** Epochs during which the head's last layer gets no update (1). */
+  freezeLastLayer: number;
+  /** Teacher temperature warm-up: from warmupTeacherTemp to teacherTemp over the given epochs. */
+  warmupTeacherTemp: number;
+  teacherTemp: number;
+  warmupTeacherTempEpochs: number;
+  /** Student temperature (0.1). */
+  studentTemp: number;
+  /** Momentum of the teacher-output center (0.9). */
+  centerMomentum: number;
+  /** Stochastic depth rate on the student (0.1 official); the teacher never drops. */
+  dropPathRate: number;
+  /** Subtract the running center from teacher logits (the paper's collapse study turns it off). */
+  centering: boolean;
+  /** Use the teacher temperature; off means teacher temperature = student temperature. */
+  sharpening: boolean;
+  /** Steps between metric read-backs from the device (reading back drains the GPU queue). */
+  metricsEvery: number;
+  /** Steps between automatic checkpoints saved in the browser. */
+  checkpointEvery: number;
+}
+
+export interface RunConfig {
+  model: ViTConfig;
+  head: HeadConfig;
+  augment: AugmentConfig;
+  train: TrainConfig;
+  /** Seed of every random choice of the run (init, crops, augmentation, drop path). */
+  seed: number;
+}
+
+export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
+export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+
+export const defaultAugment: AugmentConfig = {
+  globalSize: 224,
+  localSize: 96,
+  nLocalCrops: 8,
+  globalScale: [0.4, 1],
+  localScale: [0.05, 0.4],
+  ratio: [3 / 4, 4 / 3],
+  flipP: 0.5,
+  jitterP: 0.8,
+  brightness: 0.4,
+  contrast: 0.4,
+  saturation: 0.2,
+  hue: 0.1,
+  grayscaleP: 0.2,
+  blurP: [1.0, 0.1, 0.5],
+  blurSigma: [0.1, 2.0],
+  solarizeP: 0.2,
+  mean: IMAGENET_MEAN,
+  std: IMAGENET_STD,
+};
+
+export const defaultTrain: TrainConfig = {
+  epochs: 100,
+  batchSize: 64,
+  lr: 0.0005,
+  minLr: 1e-6,
+  warmupEpochs: 10,
+  weightDecay: 0.04,
+  weightDecayEnd: 0.4,
+  momentumTeacher: 0.996,
+  clipGrad: 3.0,
+  freezeLastLayer: 1,
+  warmupTeacherTemp: 0.04,
+  teacherTemp: 0.04,
+  warmupTeacherTempEpochs: 0,
+  studentTemp: 0.1,
+  centerMomentum: 0.9,
+  dropPathRate: 0.1,
+  centering: true,
+  sharpening: true,
+  metricsEvery: 5,
+  checkpointEvery: 50,
+};
+
+const vit = (embedDim: number, numHeads: number, patchSize: number, depth = 12): ViTConfig => ({
+  patchSize,
+  imgSize: 224,
+  embedDim,
+  depth,
+  numHeads,
+  mlpRatio: 4,
+  qkvBias: true,
+  lnEps: 1e-6,
+});
+
+/** Backbones of the official released checkpoints (and the two browser-sized ones). */
+export const modelPresets = {
+  /** Trains from scratch in seconds per step even on CPU fallbacks. */
+  nano: { ...vit(64, 4, 8, 4), imgSize: 32 },
+  /** Small enough for a laptop GPU at 64 px crops. */
+  tiny: { ...vit(192, 3, 8, 6), imgSize: 64 },
+  'vit-tiny-16': vit(192, 3, 16),
+  'vit-small-16': vit(384, 6, 16),
+  'vit-small-8': vit(384, 6, 8),
+  'vit-base-16': vit(768, 12, 16),
+  'vit-base-8': vit(768, 12, 8),
+} satisfies Record<string, ViTConfig>;
+export type ModelPresetName = keyof typeof modelPresets;
+
+/** Run presets: whole RunConfigs a person can start from. */
+export const runPresets: Record<'nano' | 'tiny' | 'finetune' | 'official', RunConfig> = {
+  nano: {
+    model: modelPresets.nano,
+    head: { outDim: 256, hiddenDim: 256, bottleneckDim: 64, nlayers: 3, normLastLayer: true },
+    augment: { ...defaultAugment, globalSize: 32, localSize: 16, nLocalCrops: 2, blurSigma: [0.1, 0.5] },
+    train: { ...defaultTrain, epochs: 20, batchSize: 16, warmupEpochs: 2, warmupTeacherTempEpochs: 0 },
+    seed: 0,
+  },
+  tiny: {
+    model: modelPresets.tiny,
+    head: { outDim: 1024, hiddenDim: 512, bottleneckDim: 128, nlayers: 3, normLastLayer: true },
+    augment: { ...defaultAugment, globalSize: 64, localSize: 32, nLocalCrops: 4, blurSigma: [0.1, 1.0] },
+    train: { ...defaultTrain, epochs: 30, batchSize: 32, warmupEpochs: 3 },
+    seed: 0,
+  },
+  /** Fine-tune loaded weights: small lr, no warm-up of the freshly initialised head's last layer. */
+  finetune: {
+    model: modelPresets['vit-small-16'],
+    head: { outDim: 4096, hiddenDim: 1024, bottleneckDim: 256, nlayers: 3, normLastLayer: true },
+    augment: { ...defaultAugment, globalSize: 96, localSize: 48, nLocalCrops: 2 },
+    train: { ...defaultTrain, epochs: 5, batchSize: 8, lr: 0.00005, warmupEpochs: 1, momentumTeacher: 0.996 },
+    seed: 0,
+  },
+  /** The paper's ViT-S/16 recipe, for export to `main_dino.py`; far too big for a browser. */
+  official: {
+    model: modelPresets['vit-small-16'],
+    head: { outDim: 65536, hiddenDim: 2048, bottleneckDim: 256, nlayers: 3, normLastLayer: true },
+    augment: defaultAugment,
+    train: { ...defaultTrain, teacherTemp: 0.07, warmupTeacherTempEpochs: 30 },
+    seed: 0,
+  },
+};
+
+/** Problems with a config, each a sentence naming the field; empty when the config is usable. */
+export function validateConfig(c: RunConfig): string[] {
+  const errors: string[] = [];
+  const m = c.model;
+  const positiveInts: [string, number][] = [
+    ['model.patchSize', m.patchSize],
+    ['model.embedDim', m.embedDim],
+    ['model.depth', m.depth],
+    ['model.numHeads', m.numHeads],
+    ['head.outDim', c.head.outDim],
+    ['head.hiddenDim', c.head.hiddenDim],
+    ['head.bottleneckDim', c.head.bottleneckDim],
+    ['train.batchSize', c.train.batchSize],
+    ['train.epochs', c.train.epochs],
+  ];
+  for (const [name, v] of positiveInts) {
+    if (!Number.isInteger(v) || v < 1) errors.push(`${name} must be a positive integer, got ${v}`);
+  }
+  if (m.embedDim % m.numHeads !== 0) {
+    errors.push(`model.embedDim (${m.embedDim}) must be divisible by model.numHeads (${m.numHeads})`);
+  }
+  for (const [name, size] of [
+    ['augment.globalSize', c.augment.globalSize],
+    ['augment.localSize', c.augment.localSize],
+    ['model.imgSize', m.imgSize],
+  ] as const) {
+    if (size % m.patchSize !== 0) errors.push(`${name} (${size}) must be a multiple of the patch size (${m.patchSize})`);
+  }
+  if (c.head.nlayers < 1) errors.push(`head.nlayers must be at least 1, got ${c.head.nlayers}`);
+  if (!Number.isInteger(c.augment.nLocalCrops) || c.augment.nLocalCrops < 0) {
+    errors.push(`augment.nLocalCrops must be a non-negative integer, got ${c.augment.nLocalCrops}`);
+  }
+  const probs: [string, number][] = [
+    ['augment.flipP', c.augment.flipP],
+    ['augment.jitterP', c.augment.jitterP],
+    ['augment.grayscaleP', c.augment.grayscaleP],
+    ['augment.solarizeP', c.augment.solarizeP],
+    ...c.augment.blurP.map((p, i): [string, number] => [`augment.blurP[${i}]`, p]),
+  ];
+  for (const [name, p] of probs) if (!(p >= 0 && p <= 1)) errors.push(`${name} must be in [0, 1], got ${p}`);
+  for (const [name, [lo, hi]] of [
+    ['augment.globalScale', c.augment.globalScale],
+    ['augment.localScale', c.augment.localScale],
+    ['augment.ratio', c.augment.ratio],
+  ] as const) {
+    if (!(lo > 0 && hi >= lo)) errors.push(`${name} must be an increasing positive range, got [${lo}, ${hi}]`);
+  }
+  const t = c.train;
+  if (!(t.studentTemp > 0)) errors.push(`train.studentTemp must be positive, got ${t.studentTemp}`);
+  if (!(t.teacherTemp > 0) || !(t.warmupTeacherTemp > 0)) errors.push('teacher temperatures must be positive');
+  if (!(t.lr >= 0)) errors.push(`train.lr must be non-negative, got ${t.lr}`);
+  if (!(t.momentumTeacher >= 0 && t.momentumTeacher <= 1)) errors.push('train.momentumTeacher must be in [0, 1]');
+  if (!(t.centerMomentum >= 0 && t.centerMomentum <= 1)) errors.push('train.centerMomentum must be in [0, 1]');
+  if (!(t.dropPathRate >= 0 && t.dropPathRate < 1)) errors.push('train.dropPathRate must be in [0, 1)');
+  if (!(t.metricsEvery >= 1)) errors.push('train.metricsEvery must be at least 1');
+  return errors;
+}

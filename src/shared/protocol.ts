@@ -1,0 +1,187 @@
+/**
+ * The whole boundary between the main thread (UI) and the training worker.
+ *
+ * Commands go in, events come out; both are tagged unions switched exhaustively on `type`.
+ * Only plain data crosses: numbers, strings, typed arrays (transferred), never tensors.
+ * Commands that expect an answer carry a `requestId`; the matching event echoes it.
+ */
+import type { RunConfig, ViTConfig } from './config';
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why this backend runs, in words a person understands (e.g. "software WebGPU adapter
+   *  (SwiftShader): wasm is faster on this machine"). */
+  reason: string;
+  /** GPU adapter description when WebGPU was probed, e.g. "swiftshader" or "nvidia ampere". */
+  adapter?: string;
+  /** wasm only: threads in use (1 unless the page is cross-origin isolated). */
+  threads?: number;
+}
+
+/** One image of the dataset: RGB bytes in row-major HWC order, already downscaled on import. */
+export interface DatasetImage {
+  id: string;
+  /** Folder name (or demo class) the image came with; null when unlabelled. */
+  label: string | null;
+  width: number;
+  height: number;
+  /** width * height * 3 bytes. */
+  pixels: Uint8Array;
+}
+
+/** An image sent for a one-off computation (attention, augmentation preview). */
+export interface ImagePixels {
+  width: number;
+  height: number;
+  /** width * height * 3 bytes, RGB. */
+  pixels: Uint8Array;
+}
+
+export type RunState = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'error';
+
+/** Metrics of one training step, read back from the device in batches. */
+export interface MetricRow {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Mean entropy h(Pt) of the teacher's (centred, sharpened) distribution, nats. */
+  teacherEntropy: number;
+  /** loss - teacherEntropy = mean KL(Pt || Ps), nats. */
+  kl: number;
+  /** L2 norm of the center vector. */
+  centerNorm: number;
+  lr: number;
+  wd: number;
+  momentum: number;
+  teacherTemp: number;
+  msPerStep: number;
+  imagesPerSec: number;
+  numTensors: number;
+  numBytes: number;
+}
+
+/** Precomputed per-iteration schedules (one value per step; teacherTemp one per epoch). */
+export interface Schedules {
+  lr: Float64Array;
+  wd: Float64Array;
+  momentum: Float64Array;
+  teacherTemp: Float64Array;
+  stepsPerEpoch: number;
+}
+
+export interface Progress {
+  state: RunState;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  imagesPerSec: number;
+  msPerStep: number;
+  /** Seconds left at the current speed; null before the speed is known. */
+  etaSeconds: number | null;
+}
+
+export type Network = 'teacher' | 'student';
+
+export interface AttentionRequest {
+  image: ImagePixels;
+  /** Resize target [height, width] in pixels; each is rounded down to a multiple of the patch. */
+  size: [number, number];
+  network: Network;
+  /** Block index (negative counts from the end, -1 = last block). */
+  block: number;
+  /** Query token: 0 = CLS, 1 + r * cols + c = the patch at row r, column c. */
+  query: number;
+}
+
+export interface AttentionResult {
+  /** Per-head attention of the query to every patch, [heads, rows, cols] row-major. */
+  maps: Float32Array;
+  heads: number;
+  grid: [number, number];
+  /** The pixel size the image was resized to (multiple of the patch size). */
+  size: [number, number];
+  patchSize: number;
+  network: Network;
+  block: number;
+  query: number;
+  step: number;
+}
+
+export interface WeightsReport {
+  fileName: string;
+  /** Which key layout was recognised. */
+  layout: 'official-backbone' | 'official-checkpoint' | 'huggingface' | 'dinolab';
+  arch: ViTConfig;
+  /** Keys that were read but not used, and keys the model needed but did not find. */
+  unexpected: string[];
+  missing: string[];
+  hasHead: boolean;
+}
+
+export type WorkerCommand =
+  | { type: 'init'; backend: BackendChoice }
+  | { type: 'setBackend'; backend: BackendChoice }
+  | { type: 'loadImages'; images: DatasetImage[]; replace: boolean }
+  | { type: 'removeImages'; ids: string[] }
+  | { type: 'configure'; config: RunConfig }
+  | { type: 'start'; fromWeights: boolean }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step' }
+  | { type: 'stop' }
+  | { type: 'loadWeights'; requestId: number; fileName: string; bytes: ArrayBuffer }
+  | { type: 'saveCheckpoint'; requestId: number }
+  | { type: 'restoreCheckpoint'; requestId: number; bytes: ArrayBuffer | null }
+  | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' }
+  | { type: 'attention'; requestId: number; request: AttentionRequest }
+  | { type: 'augmentPreview'; requestId: number; image: ImagePixels; config: RunConfig }
+  | { type: 'knn'; requestId: number; k: number; temperature: number };
+
+export type WorkerEvent =
+  | { type: 'ready'; backend: BackendInfo }
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'dataset'; count: number; labels: Record<string, number> }
+  | { type: 'configured'; config: RunConfig; schedules: Schedules; paramCount: number }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'metrics'; rows: MetricRow[] }
+  | { type: 'weightsLoaded'; requestId: number; report: WeightsReport }
+  | { type: 'checkpoint'; requestId: number; bytes: ArrayBuffer; fileName: string }
+  | { type: 'restored'; requestId: number; step: number }
+  | { type: 'exported'; requestId: number; bytes: ArrayBuffer; fileName: string }
+  | { type: 'attention'; requestId: number; result: AttentionResult }
+  | {
+      type: 'augmentPreview';
+      requestId: number;
+      /** Each crop as RGB bytes (un-normalised, for display), global crops first. */
+      crops: ImagePixels[];
+      kinds: ('global' | 'local')[];
+    }
+  | { type: 'knn'; requestId: number; top1: number; top5: number; nTrain: number; nTest: number }
+  /** A non-finite loss: training paused; `canRollBack` says a good checkpoint exists. */
+  | { type: 'diverged'; step: number; message: string; canRollBack: boolean }
+  | { type: 'error'; requestId?: number; message: string };
+
+/** Typed arrays inside a message that can be transferred instead of copied. */
+export function transferables(msg: WorkerCommand | WorkerEvent): Transferable[] {
+  const out: Transferable[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  const visit = (v: unknown): void => {
+    if (v instanceof ArrayBuffer) {
+      if (!seen.has(v)) out.push(v);
+      seen.add(v);
+    } else if (ArrayBuffer.isView(v)) {
+      visit(v.buffer);
+    } else if (Array.isArray(v)) {
+      v.forEach(visit);
+    } else if (v !== null && typeof v === 'object') {
+      Object.values(v).forEach(visit);
+    }
+  };
+  visit(msg);
+  return out;
+}
