@@ -1,0 +1,179 @@
+/**
+ * One DINO training iteration, in the order of the official `train_one_epoch`:
+ * teacher on the 2 global crops, student on all crops, loss (+ center update), backward,
+ * per-parameter clipping, last-layer cancellation, AdamW, teacher EMA.
+ *
+ * Shapes: B images per crop, S global side, L local side, K prototypes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HeadConfig, ViTConfig } from '../shared/config';
+import type { TensorMap } from '../shared/host-tensor';
+import type { Rng } from '../shared/rng';
+import { adamWStep, clipGradients, createAdamW, disposeAdamW, type AdamWState } from './adamw';
+import { dinoHead } from './dino-head';
+import { dinoLoss, meanEntropy, nextCenter } from './dino-loss';
+import { emaUpdate } from './ema';
+import { checkShapes, dinoShapes, disposeParams, toVariables, type VarParams } from './params';
+import { dropPathRates, vitForward, type DropPathMasks } from './vit';
+
+export interface DinoModel {
+  vit: ViTConfig;
+  head: HeadConfig;
+  student: VarParams;
+  teacher: VarParams;
+  /** Running mean of the teacher output, (1, K). */
+  center: tf.Variable;
+  opt: AdamWState;
+  /** Names of the student parameters that receive gradients, official order. */
+  trainable: string[];
+}
+
+/** Student = teacher = `init` (host tensors with backbone.* / head.* names). Caller disposes with disposeDino. */
+export function createDino(vit: ViTConfig, head: HeadConfig, init: TensorMap, center?: Float32Array): DinoModel {
+  const shapes = dinoShapes(vit, head);
+  checkShapes(init, shapes, 'initial weights');
+  const names = shapes.map(([n]) => n);
+  // With norm_last_layer the weight-norm scale g is frozen: no gradient, no optimizer slot.
+  const trainable = names.filter((n) => !(head.normLastLayer && n === 'head.last_layer.weight_g'));
+  const student = toVariables(init, names, true);
+  const teacher = toVariables(init, names, false);
+  const studentTrainable = Object.fromEntries(trainable.map((n) => [n, student[n]]));
+  return {
+    vit,
+    head,
+    student,
+    teacher,
+    center: tf.tidy(() => tf.variable(center ? tf.tensor2d(center, [1, head.outDim]) : tf.zeros([1, head.outDim]), false)),
+    opt: createAdamW(studentTrainable),
+    trainable,
+  };
+}
+
+export function disposeDino(m: DinoModel): void {
+  disposeParams(m.student);
+  disposeParams(m.teacher);
+  m.center.dispose();
+  disposeAdamW(m.opt);
+}
+
+/** Hyper-parameters of one iteration (the schedules' values at this step). */
+export interface StepHyper {
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  teacherTemp: number;
+  studentTemp: number;
+  /** Epoch index: decides the last-layer freeze. */
+  epoch: number;
+  freezeLastLayer: number;
+  clipGrad: number;
+  centerMomentum: number;
+  centering: boolean;
+  /** Stochastic depth on the student; 0 disables it (and needs no rng). */
+  dropPathRate: number;
+}
+
+export interface StepOut {
+  loss: tf.Scalar;
+  teacherEntropy: tf.Scalar;
+  centerNorm: tf.Scalar;
+  /** Parameters whose gradient was scaled down by clipping. */
+  nClipped: tf.Scalar;
+  /** Only with `trace`: intermediate tensors for conformance checks. */
+  trace?: {
+    teacherOutput: tf.Tensor2D;
+    studentOutput: tf.Tensor2D;
+    teacherProbs: tf.Tensor2D;
+    gradNorms: tf.Tensor1D;
+    /** Gradients after clipping and cancellation, i.e. what AdamW saw. */
+    grads: Record<string, tf.Tensor>;
+  };
+}
+
+function dropPathMasks(rates: number[], batch: number, rng: Rng | undefined): DropPathMasks {
+  return rates.map((rate) => {
+    if (rate <= 0) return null;
+    if (!rng) throw new Error('drop path needs an rng');
+    const keep = 1 - rate;
+    // Per-sample Bernoulli(keep) scaled by 1/keep: the expected residual is unchanged.
+    return tf.tensor1d(Float32Array.from({ length: batch }, () => (rng.next() < keep ? 1 / keep : 0)));
+  });
+}
+
+/**
+ * Runs one iteration in place on `m`. `globals` is (2B, 3, S, S) crop-major, `locals` is
+ * (nLocal*B, 3, L, L) or null. Returns scalars (caller owns them; read them back lazily).
+ */
+export function dinoStep(
+  m: DinoModel,
+  globals: tf.Tensor4D,
+  locals: tf.Tensor4D | null,
+  hp: StepHyper,
+  rng?: Rng,
+  trace = false,
+): StepOut {
+  // ---- teacher: global crops only, no gradient ------------------------------------------
+  const teacherOutput = tf.tidy(() => dinoHead(m.teacher, m.head, vitForward(m.teacher, m.vit, globals).cls!));
+
+  // ---- student: all crops, crops of one size batched together ---------------------------
+  const rates = dropPathRates(hp.dropPathRate, m.vit.depth);
+  const masksG = dropPathMasks(rates, globals.shape[0], rng);
+  const masksL = locals ? dropPathMasks(rates, locals.shape[0], rng) : [];
+  let studentOutput: tf.Tensor2D | null = null;
+  let teacherProbs: tf.Tensor2D | null = null;
+  const varList = m.trainable.map((n) => m.student[n]);
+  const { value: loss, grads: byVarName } = tf.variableGrads(() => {
+    const feats = [vitForward(m.student, m.vit, globals, { dropPath: masksG }).cls!];
+    if (locals) feats.push(vitForward(m.student, m.vit, locals, { dropPath: masksL }).cls!);
+    const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
+    const l = dinoLoss({
+      student: out,
+      teacher: teacherOutput,
+      center: hp.centering ? m.center : null,
+      studentTemp: hp.studentTemp,
+      teacherTemp: hp.teacherTemp,
+    });
+    teacherProbs = tf.keep(l.teacherProbs);
+    if (trace) studentOutput = tf.keep(out);
+    return l.loss;
+  }, varList);
+  [...masksG, ...masksL].forEach((t) => t?.dispose());
+  const probs = teacherProbs as unknown as tf.Tensor2D;
+  const teacherEntropy = meanEntropy(probs);
+
+  // ---- center: updated after the loss, from the raw teacher output ------------------------
+  const newCenter = nextCenter(m.center, teacherOutput, hp.centerMomentum);
+  m.center.assign(newCenter);
+  newCenter.dispose();
+
+  // ---- gradients: clip per parameter, then cancel the frozen last layer --------------------
+  const varToName = new Map(m.trainable.map((n) => [m.student[n].name, n]));
+  const named: Record<string, tf.Tensor> = {};
+  for (const [vn, g] of Object.entries(byVarName)) named[varToName.get(vn)!] = g;
+  const ordered = Object.fromEntries(m.trainable.filter((n) => named[n]).map((n) => [n, named[n]]));
+  const { grads, norms, clipped } = clipGradients(ordered, hp.clipGrad);
+  if (hp.epoch < hp.freezeLastLayer) {
+    for (const n of Object.keys(grads)) {
+      if (n.includes('last_layer')) {
+        grads[n].dispose();
+        delete grads[n];
+      }
+    }
+  }
+
+  // ---- optimizer step and teacher EMA -----------------------------------------------------
+  adamWStep(m.opt, m.student, grads, hp.lr, hp.weightDecay);
+  emaUpdate(m.teacher, m.student, hp.momentum);
+
+  const centerNorm = tf.tidy(() => tf.norm(m.center)) as tf.Scalar;
+  const result: StepOut = { loss: loss as tf.Scalar, teacherEntropy, centerNorm, nClipped: clipped };
+  if (trace) {
+    result.trace = { teacherOutput, studentOutput: studentOutput!, teacherProbs: probs, gradNorms: norms, grads };
+  } else {
+    teacherOutput.dispose();
+    probs.dispose();
+    norms.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+  }
+  return result;
+}

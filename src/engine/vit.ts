@@ -1,0 +1,176 @@
+/**
+ * The DINO Vision Transformer (official `vision_transformer.py`) as pure functions of
+ * (parameters, tensors).
+ *
+ * Shape legend: B images, C = 3 channels, H x W pixels, p patch side, rows x cols = H/p x W/p patch
+ * grid, P = rows * cols patches, N = 1 + P tokens (CLS first, patches row-major), D width,
+ * nh heads, hd = D / nh head width, F = mlpRatio * D MLP width.
+ *
+ * Linear layers work on 2-D [B*N, D] matrices: the tfjs gradient of a [B, N, D] x [D, E] matMul has
+ * the wrong shape. Weights keep PyTorch's [out, in] layout (y = x W^T + b).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ViTConfig } from '../shared/config';
+import { interpolatePosEmbed } from './pos-embed';
+import { param, type Params } from './params';
+
+/** y = x W^T + b for x [M, in], W [out, in], b [out] -> [M, out]. */
+export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
+  const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
+  return (b ? tf.add(y, b) : y) as tf.Tensor2D;
+}
+
+/** Exact (erf) GELU, as torch's nn.GELU default. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** LayerNorm over the last axis of a 2-D [M, D] input. */
+export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, w), b) as tf.Tensor2D;
+}
+
+/** Throws an error naming expected and actual shape unless x is [B, 3, H, W] with H, W multiples of p. */
+export function checkImages(x: tf.Tensor, c: ViTConfig): [number, number, number, number] {
+  const [B, C, H, W] = x.shape;
+  if (x.rank !== 4 || C !== 3 || H % c.patchSize !== 0 || W % c.patchSize !== 0 || H === 0 || W === 0) {
+    throw new Error(
+      `images must be [B, 3, H, W] with H and W multiples of the patch size ${c.patchSize}, got [${x.shape.join(', ')}]`,
+    );
+  }
+  return [B, C, H, W];
+}
+
+/**
+ * Patch embedding + CLS token + (interpolated) position embedding: x [B, 3, H, W] -> [B, N, D].
+ * The 'conv' with stride = kernel = p is a reshape + matMul (no conv gradients needed, fast on wasm).
+ */
+export function prepareTokens(p: Params, c: ViTConfig, x: tf.Tensor): tf.Tensor3D {
+  const [B, C, H, W] = checkImages(x, c);
+  const ps = c.patchSize;
+  const rows = H / ps;
+  const cols = W / ps;
+  const D = c.embedDim;
+  return tf.tidy(() => {
+    const patches = tf.reshape(
+      tf.transpose(tf.reshape(x, [B, C, rows, ps, cols, ps]), [0, 2, 4, 1, 3, 5]), // (B, rows, cols, C, p, p)
+      [B * rows * cols, C * ps * ps],
+    );
+    const w = tf.reshape(param(p, 'backbone.patch_embed.proj.weight'), [D, C * ps * ps]);
+    const emb = tf.reshape(linear(patches, w, param(p, 'backbone.patch_embed.proj.bias')), [B, rows * cols, D]);
+    const cls = tf.tile(param(p, 'backbone.cls_token'), [B, 1, 1]); // (B, 1, D)
+    const tokens = tf.concat([cls, emb], 1); // (B, N, D)
+    return tf.add(tokens, interpolatePosEmbed(param(p, 'backbone.pos_embed'), rows, cols)) as tf.Tensor3D;
+  });
+}
+
+/** Per-sample residual keep masks for stochastic depth: [B] values 0 or 1/(1-rate). */
+export type DropPathMasks = (tf.Tensor | null)[];
+
+export interface BlockOut {
+  x: tf.Tensor2D; // (B*N, D)
+  attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities, when asked for
+}
+
+/** Multi-head self-attention on x2d [B*N, D]; returns the projected output and the probabilities. */
+function attention(p: Params, c: ViTConfig, i: number, x2d: tf.Tensor2D, B: number, N: number): [tf.Tensor2D, tf.Tensor4D] {
+  const D = c.embedDim;
+  const nh = c.numHeads;
+  const hd = D / nh;
+  const pre = `backbone.blocks.${i}.attn.`;
+  const qkv = linear(x2d, param(p, `${pre}qkv.weight`), c.qkvBias ? param(p, `${pre}qkv.bias`) : undefined); // (B*N, 3D)
+  // qkv features are [q | k | v], each split into nh consecutive groups of hd.
+  const split = tf.transpose(tf.reshape(qkv, [B, N, 3, nh, hd]), [2, 0, 3, 1, 4]); // (3, B, nh, N, hd)
+  const [q, k, v] = tf.unstack(split).map((t) => tf.reshape(t, [B * nh, N, hd]));
+  const logits = tf.mul(tf.matMul(q, k, false, true), hd ** -0.5); // (B*nh, N, N)
+  const probs = tf.softmax(logits);
+  const ctx = tf.matMul(probs, v); // (B*nh, N, hd)
+  const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [B, nh, N, hd]), [0, 2, 1, 3]), [B * N, D]);
+  const out = linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
+  return [out, tf.reshape(probs, [B, nh, N, N])];
+}
+
+function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: number, N: number, D: number): tf.Tensor2D {
+  if (!mask) return branch;
+  return tf.reshape(tf.mul(tf.reshape(branch, [B, N, D]), tf.reshape(mask, [B, 1, 1])), [B * N, D]);
+}
+
+/** One pre-norm block: x + attn(norm1(x)), then x + mlp(norm2(x)). */
+export function block(
+  p: Params,
+  c: ViTConfig,
+  i: number,
+  x: tf.Tensor2D,
+  B: number,
+  N: number,
+  mask?: tf.Tensor | null,
+): BlockOut {
+  const pre = `backbone.blocks.${i}.`;
+  const D = c.embedDim;
+  const h1 = layerNorm(x, param(p, `${pre}norm1.weight`), param(p, `${pre}norm1.bias`), c.lnEps);
+  const [a, attn] = attention(p, c, i, h1, B, N);
+  const x1 = tf.add(x, dropPath(a, mask, B, N, D)) as tf.Tensor2D;
+  const h2 = layerNorm(x1, param(p, `${pre}norm2.weight`), param(p, `${pre}norm2.bias`), c.lnEps);
+  const m = linear(
+    gelu(linear(h2, param(p, `${pre}mlp.fc1.weight`), param(p, `${pre}mlp.fc1.bias`))),
+    param(p, `${pre}mlp.fc2.weight`),
+    param(p, `${pre}mlp.fc2.bias`),
+  );
+  return { x: tf.add(x1, dropPath(m, mask, B, N, D)) as tf.Tensor2D, attn };
+}
+
+export interface ForwardOptions {
+  /** Stochastic-depth masks, one per block (student training only). */
+  dropPath?: DropPathMasks;
+  /** Stop after this block and return its attention (default: run all blocks). */
+  attentionOfBlock?: number;
+}
+
+export interface ForwardOut {
+  /** All tokens after the final LayerNorm, (B, N, D); absent when stopped early for attention. */
+  tokens?: tf.Tensor3D;
+  /** CLS features after the final LayerNorm, (B, D). */
+  cls?: tf.Tensor2D;
+  /** Attention probabilities of the requested block, (B, nh, N, N). */
+  attn?: tf.Tensor4D;
+  grid: [number, number];
+}
+
+/** The backbone. Not tidied: call inside tf.tidy (or a gradient function) and keep what you need. */
+export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardOptions = {}): ForwardOut {
+  const [B, , H, W] = checkImages(x, c);
+  const grid: [number, number] = [H / c.patchSize, W / c.patchSize];
+  const N = 1 + grid[0] * grid[1];
+  const D = c.embedDim;
+  const last = opts.attentionOfBlock ?? c.depth - 1;
+  if (last < 0 || last >= c.depth) throw new Error(`block ${last} out of range 0..${c.depth - 1}`);
+  let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
+  let attn: tf.Tensor4D | undefined;
+  for (let i = 0; i <= last; i++) {
+    const out = block(p, c, i, h, B, N, opts.dropPath?.[i]);
+    h = out.x;
+    attn = out.attn;
+  }
+  if (opts.attentionOfBlock !== undefined && last < c.depth - 1) return { attn, grid };
+  const normed = layerNorm(h, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps);
+  const tokens = tf.reshape(normed, [B, N, D]) as tf.Tensor3D;
+  const cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
+  return { tokens, cls, attn, grid };
+}
+
+/** CLS features (B, D), tidied; the caller owns the result. */
+export function vitCls(p: Params, c: ViTConfig, x: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => vitForward(p, c, x).cls as tf.Tensor2D);
+}
+
+/** Softmax attention of block `blockIndex` (default last), (B, nh, N, N); the caller owns it. */
+export function vitSelfAttention(p: Params, c: ViTConfig, x: tf.Tensor, blockIndex = c.depth - 1): tf.Tensor4D {
+  return tf.tidy(() => vitForward(p, c, x, { attentionOfBlock: blockIndex }).attn as tf.Tensor4D);
+}
+
+/** Linearly increasing stochastic-depth rates over the blocks (official `torch.linspace(0, rate, depth)`). */
+export function dropPathRates(rate: number, depth: number): number[] {
+  return Array.from({ length: depth }, (_, i) => (depth === 1 ? 0 : (rate * i) / (depth - 1)));
+}
