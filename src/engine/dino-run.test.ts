@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runPresets, type RunConfig } from '../shared/config';
+import type { DatasetImage } from '../shared/protocol';
+import { Rng } from '../shared/rng';
+import { restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { DinoRun } from './dino-run';
+import { ImageStore } from './image-store';
+
+const config: RunConfig = {
+  ...runPresets.nano,
+  model: { ...runPresets.nano.model, embedDim: 16, depth: 2, numHeads: 2, imgSize: 16 },
+  head: { outDim: 32, hiddenDim: 16, bottleneckDim: 8, nlayers: 3, normLastLayer: true },
+  augment: { ...runPresets.nano.augment, globalSize: 16, localSize: 8, nLocalCrops: 2 },
+  train: { ...runPresets.nano.train, batchSize: 4, epochs: 2, warmupEpochs: 1, metricsEvery: 2 },
+};
+
+function images(n: number): DatasetImage[] {
+  const rng = new Rng(7);
+  return Array.from({ length: n }, (_, i) => {
+    const w = 20 + (i % 3) * 4;
+    const h = 18 + (i % 2) * 6;
+    return { id: `img${i}`, label: `c${i % 2}`, width: w, height: h, pixels: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)) };
+  });
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('DinoRun', () => {
+  it('trains with finite metrics and no tensor growth across steps', async () => {
+    const store = new ImageStore();
+    store.add(images(8));
+    const run = new DinoRun(config, store.count, undefined);
+    run.runStep(store);
+    await run.flushMetrics();
+    const after1 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) run.runStep(store);
+    const rows = await run.flushMetrics();
+    expect(tf.memory().numTensors).toBe(after1);
+    expect(rows.map((r) => r.step)).toEqual([1, 2, 3]);
+    for (const r of rows) {
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r.kl).toBeCloseTo(r.loss - r.teacherEntropy, 5);
+      expect(r.teacherEntropy).toBeGreaterThanOrEqual(0);
+      expect(r.teacherEntropy).toBeLessThanOrEqual(Math.log(32) + 1e-4);
+    }
+    run.dispose();
+    store.dispose();
+  });
+
+  it('resumes from a checkpoint exactly as an unbroken run continues', async () => {
+    const store = new ImageStore();
+    store.add(images(8));
+    const unbroken = new DinoRun(config, store.count);
+    for (let i = 0; i < 4; i++) unbroken.runStep(store);
+    const expected = (await unbroken.flushMetrics()).map((r) => r.loss);
+
+    const first = new DinoRun(config, store.count);
+    first.runStep(store);
+    first.runStep(store);
+    const head = (await first.flushMetrics()).map((r) => r.loss);
+    const bytes = await saveCheckpoint(first, store.count, []);
+    first.dispose();
+    const { run: resumed } = restoreCheckpoint(bytes);
+    expect(resumed.step).toBe(2);
+    resumed.runStep(store);
+    resumed.runStep(store);
+    const tail = (await resumed.flushMetrics()).map((r) => r.loss);
+    expect([...head, ...tail]).toEqual(expected);
+    const a = await unbroken.model.teacher['backbone.cls_token'].data();
+    const b = await resumed.model.teacher['backbone.cls_token'].data();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    unbroken.dispose();
+    resumed.dispose();
+    store.dispose();
+  });
+
+  it('refuses a dataset smaller than one batch with a clear message', () => {
+    expect(() => new DinoRun(config, 3)).toThrow(/3 images, fewer than one batch of 4/);
+  });
+});

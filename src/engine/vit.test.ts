@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HeadConfig, ViTConfig } from '../shared/config';
+import { dinoHead } from './dino-head';
+import { initDinoParams, type Params } from './params';
+import { bicubicMatrix1d, interpolatePosEmbed, posEmbedInterpolationMatrix } from './pos-embed';
+import { vitForward, vitSelfAttention } from './vit';
+
+const vit: ViTConfig = { patchSize: 4, imgSize: 16, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, qkvBias: true, lnEps: 1e-6 };
+const head: HeadConfig = { outDim: 10, hiddenDim: 12, bottleneckDim: 6, nlayers: 3, normLastLayer: true };
+
+function upload(): Params {
+  const p: Params = {};
+  for (const [n, t] of initDinoParams(vit, head, 1)) p[n] = tf.tensor(t.data, t.shape);
+  return p;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('ViT forward', () => {
+  it('gives CLS, tokens and attention of the right shapes for square and non-square inputs', () => {
+    const p = upload();
+    for (const [H, W] of [[16, 16], [8, 20], [12, 12]]) {
+      const out = tf.tidy(() => {
+        const o = vitForward(p, vit, tf.randomNormal([2, 3, H, W]));
+        return [o.cls!, o.tokens!, o.attn!];
+      });
+      const N = 1 + (H / 4) * (W / 4);
+      expect(out[0].shape).toEqual([2, 16]);
+      expect(out[1].shape).toEqual([2, N, 16]);
+      expect(out[2].shape).toEqual([2, 2, N, N]);
+      // attention rows are probabilities
+      const sums = tf.sum(out[2], -1).dataSync();
+      sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
+      tf.dispose(out);
+    }
+    tf.dispose(Object.values(p));
+  });
+
+  it('rejects images whose shape does not fit, naming both shapes', () => {
+    const p = upload();
+    const x = tf.zeros([1, 3, 15, 16]);
+    expect(() => vitForward(p, vit, x)).toThrow(/multiples of the patch size 4, got \[1, 3, 15, 16\]/);
+    const y = tf.zeros([1, 1, 16, 16]);
+    expect(() => vitForward(p, vit, y)).toThrow(/\[B, 3, H, W\]/);
+    tf.dispose([x, y, ...Object.values(p)]);
+  });
+
+  it('does not leak tensors (forward, attention, head)', () => {
+    const p = upload();
+    const x = tf.randomNormal([1, 3, 16, 16]);
+    // warm the interpolation cache once
+    tf.dispose(vitSelfAttention(p, vit, tf.zeros([1, 3, 8, 12])));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      tf.dispose(vitSelfAttention(p, vit, x, 0));
+      tf.dispose(tf.tidy(() => dinoHead(p, head, vitForward(p, vit, x).cls!)));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, ...Object.values(p)]);
+  });
+});
+
+describe('bicubic position-embedding interpolation', () => {
+  it('has rows that sum to 1 and reproduces a constant table', () => {
+    const m = posEmbedInterpolationMatrix(4, 3, 5);
+    for (let r = 0; r < 15; r++) {
+      let s = 0;
+      for (let c = 0; c < 16; c++) s += m[r * 16 + c];
+      expect(s).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('samples at (i + 0.5) / scale - 0.5, not at the size ratio', () => {
+    // n = 8 -> 4 with scale (4 + 0.1) / 8: output 1 samples input 1.5 / 0.5125 - 0.5 = 2.43, away from
+    // the clamped border, where cubic convolution reproduces a linear ramp exactly.
+    const scale = 4.1 / 8;
+    const m = bicubicMatrix1d(8, 4, scale);
+    const v1 = [0, 1, 2, 3, 4, 5, 6, 7].reduce((a, x, j) => a + m[8 + j] * x, 0);
+    expect(v1).toBeCloseTo(1.5 / scale - 0.5, 5);
+    expect(Math.abs(v1 - (1.5 * 8) / 4 + 0.5)).toBeGreaterThan(0.05); // the size-ratio mapping would differ
+  });
+
+  it('keeps the stored table for the training grid and interpolates any other grid', () => {
+    const pos = tf.randomNormal([1, 17, 8]);
+    expect(interpolatePosEmbed(pos, 4, 4)).toBe(pos);
+    const other = interpolatePosEmbed(pos, 2, 2);
+    expect(other.shape).toEqual([1, 5, 8]);
+    tf.dispose([pos, other]);
+  });
+});
