@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { runPresets, validateConfig } from '../shared/config';
+import { FIELD_GROUPS, errorsByField, getPath, paperDefault, setPath } from './config-fields';
+
+describe('config fields', () => {
+  it('cover every leaf of RunConfig exactly once', () => {
+    const leaves: string[] = [];
+    const walk = (o: Record<string, unknown>, prefix: string) => {
+      for (const [k, v] of Object.entries(o)) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, p);
+        else leaves.push(p);
+      }
+    };
+    walk(runPresets.nano as unknown as Record<string, unknown>, '');
+    const paths = FIELD_GROUPS.flatMap((g) => g.fields.map((f) => f.path));
+    expect([...paths].sort()).toEqual([...leaves].sort());
+  });
+
+  it('reads and writes nested paths without touching the original', () => {
+    const c = setPath(runPresets.nano, 'train.lr', 0.001);
+    expect(getPath(c, 'train.lr')).toBe(0.001);
+    expect(runPresets.nano.train.lr).toBe(0.0005);
+    expect(c.model).toBe(runPresets.nano.model);
+  });
+
+  it('shows the paper value from the official recipe', () => {
+    expect(paperDefault('head.outDim')).toBe('65536');
+    expect(paperDefault('augment.localScale')).toBe('0.05, 0.4');
+    expect(paperDefault('train.centering')).toBe('on');
+    expect(paperDefault('train.metricsEvery')).toBeNull();
+  });
+
+  it('files validation errors under their field', () => {
+    const bad = setPath(setPath(runPresets.nano, 'model.numHeads', 3), 'augment.blurP', [2, 0.1, 0.5]);
+    const byField = errorsByField(validateConfig(bad));
+    expect(byField.get('model.embedDim')?.[0]).toBe('model.embedDim (64) must be divisible by model.numHeads (3)');
+    expect(byField.get('augment.blurP')?.[0]).toBe('augment.blurP[0] must be in [0, 1], got 2');
+    const temps = errorsByField(['teacher temperatures must be positive']);
+    expect(temps.get('')).toEqual(['teacher temperatures must be positive']);
+  });
+});

@@ -1,0 +1,53 @@
+/** Worker events into the store: one exhaustive switch over the protocol's event union. */
+import type { WorkerEvent } from '../shared/protocol';
+import { useStore } from './store';
+
+export function applyEvent(event: WorkerEvent, answered: boolean): void {
+  const s = useStore.getState();
+  switch (event.type) {
+    case 'ready':
+      s.setBackend(event.backend, true);
+      break;
+    case 'backend':
+      s.setBackend(event.backend, false);
+      break;
+    case 'dataset':
+      s.setWorkerDataset({ count: event.count, labels: event.labels });
+      break;
+    case 'configured':
+      s.setConfigured({ config: event.config, schedules: event.schedules, paramCount: event.paramCount });
+      break;
+    case 'progress':
+      s.setProgress(event.progress);
+      break;
+    case 'metrics':
+      s.appendMetrics(event.rows);
+      break;
+    case 'weightsLoaded':
+      s.setWeightsReport(event.report);
+      break;
+    case 'restored':
+      // Whatever was charted after the restored step no longer describes the model.
+      s.truncateMetrics(event.step);
+      s.setDiverged(null);
+      if (!answered) s.setResumedAt(event.step);
+      break;
+    case 'diverged':
+      s.setDiverged({ step: event.step, message: event.message, canRollBack: event.canRollBack });
+      break;
+    case 'error':
+      s.pushToast('error', event.message);
+      break;
+    case 'checkpoint':
+    case 'exported':
+    case 'attention':
+    case 'augmentPreview':
+    case 'knn':
+      // Answers to requests: their caller gets them through the request's promise.
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown worker event ${JSON.stringify(never)}`);
+    }
+  }
+}
