@@ -74,13 +74,18 @@ describe('bicubic position-embedding interpolation', () => {
   });
 
   it('samples at (i + 0.5) / scale - 0.5, not at the size ratio', () => {
-    // n = 8 -> 4 with scale (4 + 0.1) / 8: output 1 samples input 1.5 / 0.5125 - 0.5 = 2.43, away from
-    // the clamped border, where cubic convolution reproduces a linear ramp exactly.
+    // n = 8 -> 4 with scale (4 + 0.1) / 8: output 1 samples x = 1.5 / 0.5125 - 0.5 = 2.4268..., so it
+    // weighs inputs 1..4 with PyTorch's cubic kernel (A = -0.75) at distances 1 + t, t, 1 - t, 2 - t.
     const scale = 4.1 / 8;
     const m = bicubicMatrix1d(8, 4, scale);
-    const v1 = [0, 1, 2, 3, 4, 5, 6, 7].reduce((a, x, j) => a + m[8 + j] * x, 0);
-    expect(v1).toBeCloseTo(1.5 / scale - 0.5, 5);
-    expect(Math.abs(v1 - (1.5 * 8) / 4 + 0.5)).toBeGreaterThan(0.05); // the size-ratio mapping would differ
+    const t = 1.5 / scale - 0.5 - 2;
+    const A = -0.75;
+    const near = (x: number) => ((A + 2) * x - (A + 3)) * x * x + 1;
+    const far = (x: number) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+    const expected = [0, far(1 + t), near(t), near(1 - t), far(2 - t), 0, 0, 0];
+    Array.from(m.subarray(8, 16)).forEach((w, j) => expect(w).toBeCloseTo(expected[j], 12));
+    // the size-ratio mapping (i + 0.5) * 8 / 4 - 0.5 = 2.5 would give other weights
+    expect(Math.abs(bicubicMatrix1d(8, 4, 0.5)[8 + 2] - m[8 + 2])).toBeGreaterThan(0.01);
   });
 
   it('keeps the stored table for the training grid and interpolates any other grid', () => {
