@@ -14,7 +14,14 @@ export default defineConfig({
   server: { headers: isolation, port: 5173, strictPort: true },
   preview: { headers: isolation, port: 5173, strictPort: true },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      // The app, and a page that runs the golden conformance checks on browser backends (e2e).
+      input: { main: 'index.html', conformance: 'src/conformance/browser.html' },
+    },
+  },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],

@@ -1,0 +1,36 @@
+/**
+ * The same engine code, in a Web Worker in Chromium, against the official DINO golden numbers:
+ * WebGPU (SwiftShader here, so the README's GPU tolerances) and wasm (reference tolerances).
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+
+const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(__dirname, '../../shared/golden'));
+const cases = existsSync(goldenRoot) ? readdirSync(goldenRoot).filter((d) => existsSync(path.join(goldenRoot, d, 'manifest.json'))) : [];
+
+test('golden cases exist', () => {
+  expect(cases.length).toBeGreaterThan(0);
+});
+
+for (const caseName of cases) {
+  for (const backend of ['webgpu', 'wasm']) {
+    test(`conformance ${caseName} on ${backend} in the browser`, async ({ page }) => {
+      await page.route('**/golden/**', (route) => {
+        const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/golden\//, ''));
+        const file = path.join(goldenRoot, rel);
+        if (!file.startsWith(goldenRoot) || !existsSync(file)) return route.fulfill({ status: 404 });
+        return route.fulfill({ status: 200, body: readFileSync(file), headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' } });
+      });
+      await page.goto(`/src/conformance/browser.html?case=${caseName}&backend=${backend}`);
+      const handle = await page.waitForFunction(() => (window as unknown as { __conformance?: unknown }).__conformance, undefined, { timeout: 240_000 });
+      const res = (await handle.jsonValue()) as { backend: string; error?: string; results: { group: string; name: string; pass: boolean; maxAbs: number }[] };
+      expect(res.error).toBeUndefined();
+      expect(res.backend).toBe(backend);
+      const failed = res.results.filter((r) => !r.pass).map((r) => `${r.group}/${r.name} (max abs ${r.maxAbs})`);
+      console.log(`${caseName} on ${backend}: ${res.results.length} checks, ${failed.length} failed`);
+      expect(res.results.length).toBeGreaterThan(40);
+      expect(failed).toEqual([]);
+    });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * npm run conformance -- <case-dir> [<case-dir> ...] [--backend cpu,wasm] [--only forward,train]
+ *
+ * Checks golden cases (outputs of the official PyTorch DINO code) against the engine, one line per
+ * check with its max abs / relative error and tolerance; exits 1 when any check fails.
+ */
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend } from '../engine/backend';
+import type { BackendName } from '../shared/protocol';
+import { formatCheck } from './compare';
+import { ALL_GROUPS, runGoldenCase, type CheckGroup } from './golden-case';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const dirs: string[] = [];
+  let backends: BackendName[] = ['cpu', 'wasm'];
+  let groups: CheckGroup[] = ALL_GROUPS;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--backend') backends = args[++i].split(',') as BackendName[];
+    else if (args[i] === '--only') groups = args[++i].split(',') as CheckGroup[];
+    else if (args[i] === '--help' || args[i] === '-h') {
+      console.log('usage: npm run conformance -- <case-dir> [...] [--backend cpu,wasm] [--only weights,forward,train,knn,schedules]');
+      return 0;
+    } else dirs.push(args[i]);
+  }
+  if (dirs.length === 0) {
+    console.error('conformance: give at least one golden case directory, e.g. npm run conformance -- ../shared/golden/*');
+    return 2;
+  }
+  // A shell glob like ../shared/golden/* also matches the README: skip plain files, not directories.
+  const caseDirs = dirs.filter((d) => {
+    const isFile = statSync(d, { throwIfNoEntry: false })?.isFile() ?? false;
+    if (isFile) console.log(`skipping ${d}: a file, not a case directory`);
+    return !isFile;
+  });
+  for (const g of groups) if (!ALL_GROUPS.includes(g)) throw new Error(`unknown check group ${g}; known: ${ALL_GROUPS.join(', ')}`);
+  let failed = 0;
+  let total = 0;
+  for (const backend of backends) {
+    await activateBackend(backend);
+    for (const dir of caseDirs) {
+      const caseName = path.basename(path.resolve(dir));
+      console.log(`\n== case ${caseName} on ${tf.getBackend()} ==`);
+      const t0 = Date.now();
+      try {
+        const results = await runGoldenCase((name) => readFile(path.join(dir, name)).then((b) => new Uint8Array(b)), { groups });
+        for (const r of results) {
+          console.log(formatCheck(r));
+          total++;
+          if (!r.pass) failed++;
+        }
+      } catch (e) {
+        total++;
+        failed++;
+        console.log(`FAIL  ${caseName}: ${(e as Error).stack ?? e}`);
+      }
+      console.log(`-- ${caseName} on ${backend}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  }
+  console.log(`\nconformance: ${total - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`conformance: ${(e as Error).message}`);
+    process.exit(2);
+  },
+);
