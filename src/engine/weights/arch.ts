@@ -1,0 +1,154 @@
+/**
+ * Architecture from weights: infer the ViT and DINO-head configs from tensor shapes, and check a
+ * set of tensors against a config. Names are the official ones without prefix (`blocks.0.attn.qkv.weight`,
+ * `mlp.0.weight`). Shapes are PyTorch's: Linear weights [out, in], patch conv [D, 3, p, p].
+ */
+import type { HeadConfig, ViTConfig } from '../../shared/config';
+import { numel, shapeStr, type TensorMap } from '../../shared/host-tensor';
+import { WeightsError } from './errors';
+
+export interface ArchHints {
+  /** Attention heads; shapes do not tell (qkv is [3D, D] for any head count). */
+  numHeads?: number;
+}
+
+/** LayerNorm epsilon of the official vit_* factories; weight files do not record it. */
+const OFFICIAL_LN_EPS = 1e-6;
+/** Head dimension of every released DINO ViT (D / heads), used when nothing else says. */
+const RELEASED_HEAD_DIM = 64;
+
+function shapeOf(m: TensorMap, name: string, what: string): number[] {
+  const t = m.get(name);
+  if (!t) throw new WeightsError(`cannot infer the ${what}: "${name}" is missing`);
+  return t.shape;
+}
+
+/** ViT config from backbone shapes. The number of heads comes from `hints`, else D / 64. */
+export function inferViTConfig(backbone: TensorMap, hints: ArchHints = {}): ViTConfig {
+  const patch = shapeOf(backbone, 'patch_embed.proj.weight', 'patch size');
+  if (patch.length !== 4 || patch[1] !== 3 || patch[2] !== patch[3]) {
+    throw new WeightsError(`"patch_embed.proj.weight" has shape ${shapeStr(patch)}, expected [D, 3, p, p]`);
+  }
+  const [embedDim, , patchSize] = patch;
+  const pos = shapeOf(backbone, 'pos_embed', 'image size');
+  const grid = Math.round(Math.sqrt(pos[1] - 1));
+  if (pos.length !== 3 || grid * grid !== pos[1] - 1 || grid < 1) {
+    throw new WeightsError(`"pos_embed" has shape ${shapeStr(pos)}: expected [1, 1 + n*n, D] for a square n x n patch grid`);
+  }
+  let depth = 0;
+  for (const name of backbone.keys()) {
+    const m = /^blocks\.(\d+)\./.exec(name);
+    if (m) depth = Math.max(depth, Number(m[1]) + 1);
+  }
+  if (depth === 0) throw new WeightsError('cannot infer the depth: no "blocks.N.*" tensors');
+  const fc1 = shapeOf(backbone, 'blocks.0.mlp.fc1.weight', 'MLP ratio');
+
+  let numHeads = hints.numHeads;
+  if (numHeads === undefined) {
+    if (embedDim % RELEASED_HEAD_DIM !== 0) {
+      throw new WeightsError(
+        `cannot tell the number of attention heads for width ${embedDim} (not a multiple of ${RELEASED_HEAD_DIM}); please give it`,
+      );
+    }
+    numHeads = embedDim / RELEASED_HEAD_DIM;
+  }
+  if (!Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
+    throw new WeightsError(`${numHeads} attention heads do not divide the width ${embedDim}`);
+  }
+  return {
+    patchSize,
+    imgSize: grid * patchSize,
+    embedDim,
+    depth,
+    numHeads,
+    mlpRatio: fc1[0] / embedDim,
+    qkvBias: backbone.has('blocks.0.attn.qkv.bias'),
+    lnEps: OFFICIAL_LN_EPS,
+  };
+}
+
+/** Every backbone tensor of `arch` with its shape, in the official state-dict order. */
+export function expectedBackboneShapes(arch: ViTConfig): Map<string, number[]> {
+  const D = arch.embedDim;
+  const n = arch.imgSize / arch.patchSize;
+  const hidden = Math.round(D * arch.mlpRatio);
+  const out = new Map<string, number[]>([
+    ['cls_token', [1, 1, D]],
+    ['pos_embed', [1, 1 + n * n, D]],
+    ['patch_embed.proj.weight', [D, 3, arch.patchSize, arch.patchSize]],
+    ['patch_embed.proj.bias', [D]],
+  ]);
+  for (let i = 0; i < arch.depth; i++) {
+    const b = `blocks.${i}.`;
+    out.set(`${b}norm1.weight`, [D]).set(`${b}norm1.bias`, [D]);
+    out.set(`${b}attn.qkv.weight`, [3 * D, D]);
+    if (arch.qkvBias) out.set(`${b}attn.qkv.bias`, [3 * D]);
+    out.set(`${b}attn.proj.weight`, [D, D]).set(`${b}attn.proj.bias`, [D]);
+    out.set(`${b}norm2.weight`, [D]).set(`${b}norm2.bias`, [D]);
+    out.set(`${b}mlp.fc1.weight`, [hidden, D]).set(`${b}mlp.fc1.bias`, [hidden]);
+    out.set(`${b}mlp.fc2.weight`, [D, hidden]).set(`${b}mlp.fc2.bias`, [D]);
+  }
+  return out.set('norm.weight', [D]).set('norm.bias', [D]);
+}
+
+/** Throws one WeightsError listing every missing, unexpected and mis-shaped tensor by name. */
+function checkShapes(what: string, tensors: TensorMap, expected: Map<string, number[]>): void {
+  const problems: string[] = [];
+  const missing = [...expected.keys()].filter((k) => !tensors.has(k));
+  const unexpected = [...tensors.keys()].filter((k) => !expected.has(k));
+  if (missing.length) problems.push(`missing: ${missing.join(', ')}`);
+  if (unexpected.length) problems.push(`unexpected: ${unexpected.join(', ')}`);
+  for (const [name, t] of tensors) {
+    const want = expected.get(name);
+    if (want && shapeStr(want) !== shapeStr(t.shape)) problems.push(`${name} has shape ${shapeStr(t.shape)}, expected ${shapeStr(want)}`);
+    else if (t.data.length !== numel(t.shape)) problems.push(`${name} has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
+  }
+  if (problems.length) throw new WeightsError(`${what} does not match the architecture: ${problems.join('; ')}`);
+}
+
+export function checkBackboneShapes(backbone: TensorMap, arch: ViTConfig): void {
+  checkShapes('backbone', backbone, expectedBackboneShapes(arch));
+}
+
+/** DINO head config from its tensors (`mlp.*`, `last_layer.weight_g/_v`). */
+export function inferHeadConfig(head: TensorMap): HeadConfig {
+  if ([...head.keys()].some((k) => /^mlp\.\d+\.running_mean$/.test(k))) {
+    throw new WeightsError('the head uses batch norm (use_bn=True), which dinolab does not support');
+  }
+  const v = shapeOf(head, 'last_layer.weight_v', 'head output size');
+  if (v.length !== 2) throw new WeightsError(`"last_layer.weight_v" has shape ${shapeStr(v)}, expected [K, bottleneck]`);
+  const [outDim, bottleneckDim] = v;
+  if (head.has('mlp.weight')) {
+    // nlayers = 1: `mlp` is a single Linear, not a Sequential.
+    return { outDim, hiddenDim: bottleneckDim, bottleneckDim, nlayers: 1, normLastLayer: head.has('last_layer.weight_g') };
+  }
+  const linear = [...head.keys()].map((k) => /^mlp\.(\d+)\.weight$/.exec(k)).filter((m) => m !== null);
+  if (linear.length === 0) throw new WeightsError('cannot infer the head: no "mlp.N.weight" tensors');
+  const first = head.get(`mlp.${Math.min(...linear.map((m) => Number(m[1])))}.weight`)!;
+  return {
+    outDim,
+    hiddenDim: linear.length > 1 ? first.shape[0] : bottleneckDim,
+    bottleneckDim,
+    nlayers: linear.length,
+    normLastLayer: head.has('last_layer.weight_g'),
+  };
+}
+
+/** Every head tensor for `head` on top of a backbone of width `inDim`, official order. */
+export function expectedHeadShapes(head: HeadConfig, inDim: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (head.nlayers === 1) {
+    out.set('mlp.weight', [head.bottleneckDim, inDim]).set('mlp.bias', [head.bottleneckDim]);
+  } else {
+    const widths = [inDim, ...Array<number>(head.nlayers - 1).fill(head.hiddenDim), head.bottleneckDim];
+    for (let l = 0; l < head.nlayers; l++) {
+      // Sequential(Linear, GELU, Linear, GELU, ..., Linear): Linear l sits at index 2l.
+      out.set(`mlp.${2 * l}.weight`, [widths[l + 1], widths[l]]).set(`mlp.${2 * l}.bias`, [widths[l + 1]]);
+    }
+  }
+  return out.set('last_layer.weight_g', [head.outDim, 1]).set('last_layer.weight_v', [head.outDim, head.bottleneckDim]);
+}
+
+export function checkHeadShapes(head: TensorMap, headArch: HeadConfig, inDim: number): void {
+  checkShapes('head', head, expectedHeadShapes(headArch, inDim));
+}
