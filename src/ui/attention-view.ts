@@ -95,7 +95,7 @@ export function heatmapRgba(
   lut: Uint8Array,
   opacity: number,
   mask?: ArrayLike<number>,
-): Uint8ClampedArray {
+): Uint8ClampedArray<ArrayBuffer> {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < map.length; i++) {

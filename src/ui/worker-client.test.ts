@@ -76,11 +76,19 @@ describe('WorkerClient', () => {
     expect(events[0]).toEqual([{ type: 'error', requestId: id, message: 'x.pth: not a ViT checkpoint' }, true]);
   });
 
+  it('accepts a restored run as the answer to loadWeights (a dropped dinolab checkpoint)', async () => {
+    const { client, workers } = setup();
+    const p = client.request<'loadWeights'>({ type: 'loadWeights', fileName: 'run.safetensors', bytes: new ArrayBuffer(4) });
+    const id = (workers[0].posted[0].msg as { requestId: number }).requestId;
+    workers[0].emit({ type: 'restored', requestId: id, step: 40 });
+    expect(await p).toEqual({ type: 'restored', requestId: id, step: 40 });
+  });
+
   it('passes unsolicited events on as unanswered', () => {
     const { client, workers, events } = setup();
     client.send({ type: 'init', backend: 'wasm' });
-    workers[0].emit({ type: 'restored', requestId: 0, step: 120 });
-    expect(events).toEqual([[{ type: 'restored', requestId: 0, step: 120 }, false]]);
+    workers[0].emit({ type: 'restored', requestId: -1, step: 120 });
+    expect(events).toEqual([[{ type: 'restored', requestId: -1, step: 120 }, false]]);
   });
 
   it('fails pending requests when the worker crashes, and restarts on the next command', async () => {

@@ -19,22 +19,23 @@ type Answered = Extract<WorkerCommand, { requestId: number }>;
 type Fire = Exclude<WorkerCommand, Answered>;
 type AnsweredType = Answered['type'];
 
-/** The event that answers each request. */
+/** The events that answer each request. A dropped dinolab checkpoint restores the run, so
+ *  `loadWeights` can be answered by `restored`. */
 const REPLY = {
-  loadWeights: 'weightsLoaded',
-  saveCheckpoint: 'checkpoint',
-  restoreCheckpoint: 'restored',
-  exportWeights: 'exported',
-  attention: 'attention',
-  augmentPreview: 'augmentPreview',
-  knn: 'knn',
-} as const satisfies Record<AnsweredType, WorkerEvent['type']>;
+  loadWeights: ['weightsLoaded', 'restored'],
+  saveCheckpoint: ['checkpoint'],
+  restoreCheckpoint: ['restored'],
+  exportWeights: ['exported'],
+  attention: ['attention'],
+  augmentPreview: ['augmentPreview'],
+  knn: ['knn'],
+} as const satisfies Record<AnsweredType, readonly WorkerEvent['type'][]>;
 
-export type Reply<T extends AnsweredType> = Extract<WorkerEvent, { type: (typeof REPLY)[T] }>;
+export type Reply<T extends AnsweredType> = Extract<WorkerEvent, { type: (typeof REPLY)[T][number] }>;
 type RequestOf<T extends AnsweredType> = Omit<Extract<Answered, { type: T }>, 'requestId'>;
 
 interface Pending {
-  expect: WorkerEvent['type'];
+  expect: readonly WorkerEvent['type'][];
   resolve: (e: WorkerEvent) => void;
   reject: (e: Error) => void;
 }
@@ -109,7 +110,7 @@ export class WorkerClient {
   private receive(event: WorkerEvent): void {
     const id = 'requestId' in event ? event.requestId : undefined;
     const p = id === undefined ? undefined : this.pending.get(id);
-    const settles = p !== undefined && (event.type === 'error' || event.type === p.expect);
+    const settles = p !== undefined && (event.type === 'error' || p.expect.includes(event.type));
     if (settles) {
       this.pending.delete(id!);
       if (event.type === 'error') p.reject(new Error(event.message));

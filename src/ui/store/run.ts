@@ -7,6 +7,7 @@ import type { PresetName } from '../settings';
 import type { Store } from './index';
 
 export interface KnnResult {
+  /** Accuracies in percent. */
   top1: number;
   top5: number;
   nTrain: number;

@@ -1,0 +1,39 @@
+/** The page: header, tabs, the active panel, banners and toasts. */
+import { AttentionPanel } from './attention/AttentionPanel';
+import { DataPanel } from './data/DataPanel';
+import { ExportPanel } from './export/ExportPanel';
+import { DivergedBanner, ResumedBanner } from './shell/Banners';
+import { Header } from './shell/Header';
+import { ShortcutsDialog, useShortcuts } from './shell/Shortcuts';
+import { Tabs } from './shell/Tabs';
+import { Toasts } from './shell/Toasts';
+import { useStore } from './store';
+import { TrainPanel } from './train/TrainPanel';
+import { WeightsPanel } from './weights/WeightsPanel';
+
+const PANELS = {
+  data: DataPanel,
+  train: TrainPanel,
+  attention: AttentionPanel,
+  weights: WeightsPanel,
+  export: ExportPanel,
+};
+
+export function App() {
+  const tab = useStore((s) => s.tab);
+  useShortcuts();
+  const Panel = PANELS[tab];
+  return (
+    <div className="app">
+      <Header />
+      <Tabs />
+      <DivergedBanner />
+      <ResumedBanner />
+      <main id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
+        <Panel />
+      </main>
+      <Toasts />
+      <ShortcutsDialog />
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** Augmentation preview: the worker draws one multi-crop sample of an image with the current config. */
+import { readPixels } from './dataset-db';
+import { useStore } from './store';
+import { client } from './worker-client';
+
+export async function previewAugmentations(imageId: string): Promise<void> {
+  const s = useStore.getState();
+  const meta = s.images.find((m) => m.id === imageId);
+  const pixels = await readPixels(imageId);
+  if (!meta || !pixels) {
+    s.pushToast('error', 'That image is no longer in the dataset');
+    return;
+  }
+  s.setAugmentPreview(s.augmentPreview, true);
+  try {
+    const r = await client.request<'augmentPreview'>({
+      type: 'augmentPreview',
+      image: { width: meta.width, height: meta.height, pixels },
+      config: s.config,
+    });
+    s.setAugmentPreview({ imageId, name: meta.name, crops: r.crops, kinds: r.kinds }, false);
+  } catch {
+    s.setAugmentPreview(useStore.getState().augmentPreview, false);
+  }
+}

@@ -1,0 +1,84 @@
+/** Keyboard shortcuts (ignored while typing in a field) and their help dialog. */
+import { useEffect, useRef } from 'react';
+import { importFiles } from '../dataset-actions';
+import { runState, stepRun, stopRun, toggleRun } from '../run-actions';
+import { useStore } from '../store';
+import { TABS } from './Tabs';
+
+export const SHORTCUTS: [string, string][] = [
+  ['Space', 'start / pause / resume training'],
+  ['.', 'one training step (while paused, or to begin a run)'],
+  ['Shift + X', 'stop the run'],
+  ['1 – 5', 'switch tab (Data, Train, Attention, Weights, Export)'],
+  ['Ctrl + V', 'paste images into the dataset'],
+  ['?', 'this help'],
+];
+
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON'].includes(el.tagName);
+}
+
+export function useShortcuts(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const s = useStore.getState();
+      if (e.key === ' ') {
+        e.preventDefault();
+        toggleRun();
+      } else if (e.key === '.' && ['paused', 'idle'].includes(runState())) stepRun();
+      else if (e.key === 'X' && e.shiftKey) stopRun();
+      else if (e.key === '?') s.setShortcutsOpen(!s.shortcutsOpen);
+      else if (/^[1-5]$/.test(e.key)) s.setTab(TABS[Number(e.key) - 1].id);
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
+      const files = Array.from(e.clipboardData?.files ?? []);
+      if (files.length === 0) return;
+      e.preventDefault();
+      useStore.getState().setTab('data');
+      void importFiles(files.map((file) => ({ file, path: file.name })));
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('paste', onPaste);
+    };
+  }, []);
+}
+
+export function ShortcutsDialog() {
+  const open = useStore((s) => s.shortcutsOpen);
+  const setOpen = useStore((s) => s.setShortcutsOpen);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className="shortcuts" aria-label="Keyboard shortcuts" onClose={() => setOpen(false)}>
+      <h2>Keyboard shortcuts</h2>
+      <table>
+        <tbody>
+          {SHORTCUTS.map(([k, what]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => setOpen(false)} autoFocus>
+        Close
+      </button>
+    </dialog>
+  );
+}

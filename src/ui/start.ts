@@ -1,0 +1,28 @@
+/**
+ * Start-up: restore settings, start the worker with the chosen backend, feed it the stored
+ * dataset (or load the demo on a first visit), and keep settings saved as they change.
+ */
+import { restoreDataset } from './dataset-actions';
+import { loadDemo } from './demo';
+import { loadSettings, saveSettings } from './settings';
+import { applySettings, settingsOf, useStore } from './store';
+import { client } from './worker-client';
+
+export async function start(): Promise<void> {
+  applySettings(loadSettings());
+  let saved = JSON.stringify(settingsOf(useStore.getState()));
+  useStore.subscribe((s) => {
+    const next = JSON.stringify(settingsOf(s));
+    if (next !== saved) {
+      saved = next;
+      saveSettings(settingsOf(s));
+    }
+  });
+  client.send({ type: 'init', backend: useStore.getState().backendChoice });
+  try {
+    if (await restoreDataset()) await loadDemo();
+  } catch (e) {
+    useStore.getState().setDatasetReady();
+    useStore.getState().pushToast('error', `Could not read the stored dataset: ${(e as Error).message}`);
+  }
+}

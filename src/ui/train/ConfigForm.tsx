@@ -1,0 +1,82 @@
+/** The preset picker and every hyper-parameter, grouped as in the paper, validated as typed. */
+import { useMemo } from 'react';
+import { runPresets, validateConfig } from '../../shared/config';
+import { FIELD_GROUPS, errorsByField, getPath } from '../config-fields';
+import { isActive } from '../run-actions';
+import type { PresetName } from '../settings';
+import { useStore } from '../store';
+import { FieldInput } from './FieldInput';
+
+const PRESET_LABELS: Record<PresetName, string> = {
+  nano: 'nano — trains in minutes, even on CPU',
+  tiny: 'tiny — laptop GPU, 64 px crops',
+  finetune: 'finetune — start from loaded ViT-S weights',
+  official: 'official ViT-S/16 — export only, too big for a browser',
+};
+
+export function PresetPicker() {
+  const preset = useStore((s) => s.preset);
+  const modified = useStore((s) => s.configModified);
+  const setPreset = useStore((s) => s.setPreset);
+  const locked = useStore((s) => isActive(s.progress?.state ?? 'idle'));
+  return (
+    <div className="preset-picker">
+      <label htmlFor="preset">Preset</label>
+      <select id="preset" value={preset} disabled={locked} onChange={(e) => setPreset(e.target.value as PresetName)}>
+        {(Object.keys(runPresets) as PresetName[]).map((p) => (
+          <option key={p} value={p}>
+            {PRESET_LABELS[p]}
+          </option>
+        ))}
+      </select>
+      {modified && (
+        <button type="button" className="link" disabled={locked} onClick={() => setPreset(preset)}>
+          reset to {preset}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function ConfigForm() {
+  const config = useStore((s) => s.config);
+  const setField = useStore((s) => s.setField);
+  const locked = useStore((s) => isActive(s.progress?.state ?? 'idle'));
+  const errors = useMemo(() => errorsByField(validateConfig(config)), [config]);
+  const general = errors.get('') ?? [];
+
+  return (
+    <form className="config-form" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
+      <PresetPicker />
+      {locked && <p className="note">The configuration is locked while a run is active; stop it to edit.</p>}
+      {general.map((e) => (
+        <p key={e} className="field-error" role="alert">
+          {e}
+        </p>
+      ))}
+      {FIELD_GROUPS.map((g) => {
+        const groupErrors = g.fields.reduce((n, f) => n + (errors.get(f.path)?.length ?? 0), 0);
+        return (
+          <details key={g.id} open={g.id === 'optim' || g.id === 'loss' || groupErrors > 0}>
+            <summary>
+              {g.title}
+              {groupErrors > 0 && <span className="badge error">{groupErrors}</span>}
+            </summary>
+            <div className="fields">
+              {g.fields.map((f) => (
+                <FieldInput
+                  key={f.path}
+                  spec={f}
+                  value={getPath(config, f.path)}
+                  errors={errors.get(f.path) ?? []}
+                  disabled={locked}
+                  onChange={(v) => setField(f.path, v)}
+                />
+              ))}
+            </div>
+          </details>
+        );
+      })}
+    </form>
+  );
+}

@@ -1,0 +1,48 @@
+/** Live training curves: the loss against ln K, the collapse diagnostics, the center, speed, memory. */
+import { LineChart, type ChartSeries } from '../charts/LineChart';
+import { useFrameThrottled } from '../charts/hooks';
+import { useStore } from '../store';
+import type { MetricField } from '../store/metrics';
+
+export function useRunK(): number {
+  return useStore((s) => s.configured?.config.head.outDim ?? s.config.head.outDim);
+}
+
+export function MetricCharts() {
+  useFrameThrottled((s) => s.metricsVersion);
+  const metrics = useStore.getState().metrics;
+  const smoothing = useStore((s) => s.smoothing);
+  const zoom = useStore((s) => s.zoom);
+  const setZoom = useStore((s) => s.setZoom);
+  const K = useRunK();
+  const lnK = Math.log(K);
+  const steps = metrics.column('step');
+  const col = (key: MetricField, label: string, color: string): ChartSeries => ({ key, label, x: steps, y: metrics.column(key), color });
+  const lnKLine = [{ y: lnK, label: `ln K = ${lnK.toFixed(2)}` }];
+  const common = { smoothing, zoom, onZoom: setZoom, emptyText: 'Start a run (Space) to see this curve' };
+
+  return (
+    <div className="chart-grid">
+      <LineChart {...common} title="DINO loss" fileName="loss" testId="chart-loss" series={[col('loss', 'loss', 'var(--c-loss)')]} refLines={lnKLine} />
+      <LineChart
+        {...common}
+        title="Collapse diagnostics: teacher entropy and KL"
+        fileName="entropy-kl"
+        testId="chart-entropy"
+        series={[col('teacherEntropy', 'teacher entropy H(Pt)', 'var(--c-entropy)'), col('kl', 'KL(Pt‖Ps)', 'var(--c-kl)')]}
+        refLines={lnKLine}
+      />
+      <LineChart {...common} title="Center norm ‖c‖" fileName="center-norm" series={[col('centerNorm', '‖c‖', 'var(--c-center)')]} />
+      <LineChart
+        {...common}
+        title="Throughput"
+        fileName="throughput"
+        yFormat=",.3~r"
+        series={[col('imagesPerSec', 'images/s', 'var(--c-speed)')]}
+      />
+      <LineChart {...common} title="Time per step" fileName="ms-per-step" yFormat=",.4~r" series={[col('msPerStep', 'ms/step', 'var(--c-time)')]} />
+      <LineChart {...common} smoothing={0} title="Device memory: tensors" fileName="tensors" yFormat=",.0f" series={[col('numTensors', 'tensors', 'var(--c-mem)')]} />
+      <LineChart {...common} smoothing={0} title="Device memory: bytes" fileName="bytes" yFormat=".3~s" series={[col('numBytes', 'bytes', 'var(--c-mem2)')]} />
+    </div>
+  );
+}

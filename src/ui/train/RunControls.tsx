@@ -1,0 +1,56 @@
+/** Start / pause / resume / step / stop, with the reason Start is disabled and the shortcuts. */
+import { useStore } from '../store';
+import { isActive, pauseRun, resumeRun, startBlocker, startRun, stepRun, stopRun } from '../run-actions';
+
+export function RunControls() {
+  const state = useStore((s) => s.progress?.state ?? 'idle');
+  const blocker = useStore((s) => startBlocker(s));
+  const experiment = useStore((s) => s.experimentStatus === 'running');
+  const active = isActive(state);
+
+  return (
+    <div className="run-controls" role="group" aria-label="Run controls">
+      {!active && (
+        <button
+          type="button"
+          className="primary"
+          onClick={startRun}
+          disabled={blocker !== null}
+          aria-keyshortcuts="Space"
+          aria-describedby={blocker ? 'start-blocker' : undefined}
+          data-testid="start"
+        >
+          ▶ Start
+        </button>
+      )}
+      {state === 'running' && (
+        <button type="button" onClick={pauseRun} aria-keyshortcuts="Space" disabled={experiment} data-testid="pause">
+          ❚❚ Pause
+        </button>
+      )}
+      {state === 'paused' && (
+        <button type="button" className="primary" onClick={resumeRun} aria-keyshortcuts="Space" disabled={experiment} data-testid="resume">
+          ▶ Resume
+        </button>
+      )}
+      <button
+        type="button"
+        onClick={stepRun}
+        disabled={experiment || !(state === 'paused' || (state === 'idle' && blocker === null))}
+        aria-keyshortcuts="."
+        title="One training step (.)"
+        data-testid="step-once"
+      >
+        Step
+      </button>
+      <button type="button" onClick={stopRun} disabled={!active || experiment} aria-keyshortcuts="Shift+X" title="Stop the run (Shift+X)" data-testid="stop">
+        ■ Stop
+      </button>
+      {!active && blocker && (
+        <span id="start-blocker" className="blocker" role="note">
+          {blocker}
+        </span>
+      )}
+    </div>
+  );
+}

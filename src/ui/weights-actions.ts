@@ -1,0 +1,84 @@
+/** Loading weights from a dropped file or the Hugging Face Hub, and adopting their architecture. */
+import { fetchWithProgress, hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
+import { useStore } from './store';
+import { client } from './worker-client';
+
+export const WEIGHT_EXTENSIONS = ['.pth', '.pt', '.safetensors', '.ckpt', '.bin'];
+
+async function sendWeights(fileName: string, bytes: ArrayBuffer): Promise<void> {
+  const s = useStore.getState();
+  s.setWeightsLoading({ what: fileName, loaded: bytes.byteLength, total: bytes.byteLength, phase: 'parse' });
+  try {
+    const r = await client.request<'loadWeights'>({ type: 'loadWeights', fileName, bytes });
+    if (r.type === 'weightsLoaded') s.setWeightsReport(r.report);
+    else s.pushToast('info', `${fileName} is a dinolab checkpoint: the run was restored at step ${r.step}`);
+  } catch (e) {
+    s.setWeightsError(`${fileName}: ${(e as Error).message}`);
+  } finally {
+    s.setWeightsLoading(null);
+  }
+}
+
+export async function loadWeightsFile(file: File): Promise<void> {
+  const s = useStore.getState();
+  s.setWeightsError(null);
+  s.setHubHeads(null);
+  if (!WEIGHT_EXTENSIONS.some((ext) => file.name.toLowerCase().endsWith(ext))) {
+    s.setWeightsError(`${file.name}: not a weights file (expected .pth or .safetensors)`);
+    return;
+  }
+  await sendWeights(file.name, await file.arrayBuffer());
+}
+
+let abort: AbortController | null = null;
+
+export function cancelDownload(): void {
+  abort?.abort();
+}
+
+export async function loadFromHub(input: string): Promise<void> {
+  const s = useStore.getState();
+  s.setWeightsError(null);
+  const parsed = parseModelId(input);
+  if ('error' in parsed) {
+    s.setWeightsError(parsed.error);
+    return;
+  }
+  abort = new AbortController();
+  const { signal } = abort;
+  try {
+    s.setWeightsLoading({ what: `${parsed.id}/config.json`, loaded: 0, total: null, phase: 'download' });
+    const configBytes = await fetchWithProgress(hfFileUrl(parsed, 'config.json'), () => {}, (st) => hfHttpError(parsed.id, 'config.json', st), signal);
+    let configJson: unknown;
+    try {
+      configJson = JSON.parse(new TextDecoder().decode(configBytes));
+    } catch {
+      throw new Error(`${parsed.id}: config.json is not valid JSON`);
+    }
+    const arch = readHfConfig(parsed.id, configJson);
+    s.setHubHeads(arch.heads);
+    const bytes = await fetchWithProgress(
+      hfFileUrl(parsed, 'model.safetensors'),
+      ({ loaded, total }) => s.setWeightsLoading({ what: `${parsed.id}/model.safetensors`, loaded, total, phase: 'download' }),
+      (st) => hfHttpError(parsed.id, 'model.safetensors', st),
+      signal,
+    );
+    await sendWeights(`${parsed.id.replace('/', '__')}.safetensors`, bytes);
+  } catch (e) {
+    s.setWeightsError((e as Error).message);
+    s.setWeightsLoading(null);
+  } finally {
+    abort = null;
+  }
+}
+
+/** Make the run's model match the loaded weights (heads from the Hub's config.json when known). */
+export function adoptArchitecture(): void {
+  const s = useStore.getState();
+  const report = s.weightsReport;
+  if (!report) return;
+  const model = { ...report.arch, numHeads: s.hubHeads ?? report.arch.numHeads };
+  s.replaceConfig({ ...s.config, model }, true);
+  s.setFromWeights(true);
+  s.pushToast('info', `Model set to the loaded architecture (patch ${model.patchSize}, width ${model.embedDim}, depth ${model.depth}, ${model.numHeads} heads)`);
+}

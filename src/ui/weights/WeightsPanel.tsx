@@ -1,0 +1,169 @@
+/** Weights tab: load a .pth/.safetensors or a Hub model, and read what the worker recognised. */
+import { useRef, useState } from 'react';
+import { formatBytes } from '../format';
+import { useStore } from '../store';
+import { WEIGHT_EXTENSIONS, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile } from '../weights-actions';
+
+function LoadProgress() {
+  const l = useStore((s) => s.weightsLoading);
+  if (!l) return null;
+  return (
+    <div className="import-progress" role="status" data-testid="weights-progress">
+      <span>
+        {l.phase === 'download' ? 'Downloading' : 'Reading'} {l.what}: {formatBytes(l.loaded)}
+        {l.total ? ` / ${formatBytes(l.total)}` : ''}
+      </span>
+      {l.total ? <progress max={l.total} value={l.loaded} /> : <progress />}
+      {l.phase === 'download' && (
+        <button type="button" className="link" onClick={cancelDownload}>
+          cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Report() {
+  const r = useStore((s) => s.weightsReport);
+  const hubHeads = useStore((s) => s.hubHeads);
+  const model = useStore((s) => s.config.model);
+  if (!r) return <p className="empty">No weights loaded: the run starts from a fresh initialisation.</p>;
+  const a = r.arch;
+  const grid = a.imgSize / a.patchSize;
+  const matches = model.patchSize === a.patchSize && model.embedDim === a.embedDim && model.depth === a.depth && model.numHeads === (hubHeads ?? a.numHeads);
+  return (
+    <section className="report" aria-label="Loaded weights" data-testid="weights-report">
+      <h3>{r.fileName}</h3>
+      <dl className="stats">
+        <div>
+          <dt>Layout</dt>
+          <dd>{r.layout}</dd>
+        </div>
+        <div>
+          <dt>Patch</dt>
+          <dd>{a.patchSize} px</dd>
+        </div>
+        <div>
+          <dt>Width</dt>
+          <dd>{a.embedDim}</dd>
+        </div>
+        <div>
+          <dt>Depth</dt>
+          <dd>{a.depth}</dd>
+        </div>
+        <div>
+          <dt>Heads</dt>
+          <dd>
+            {hubHeads ?? a.numHeads}
+            {hubHeads !== null && hubHeads !== a.numHeads && <span className="muted"> (config.json; weights suggested {a.numHeads})</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Position grid</dt>
+          <dd>
+            {grid}×{grid} ({a.imgSize} px)
+          </dd>
+        </div>
+        <div>
+          <dt>Projection head</dt>
+          <dd>{r.hasHead ? 'included' : 'not included (fresh head)'}</dd>
+        </div>
+      </dl>
+      <details open={r.missing.length > 0}>
+        <summary>
+          {r.missing.length} missing key{r.missing.length === 1 ? '' : 's'}
+        </summary>
+        <ul className="keys">
+          {r.missing.map((k) => (
+            <li key={k}>{k}</li>
+          ))}
+        </ul>
+      </details>
+      <details>
+        <summary>
+          {r.unexpected.length} unexpected key{r.unexpected.length === 1 ? '' : 's'} (ignored)
+        </summary>
+        <ul className="keys">
+          {r.unexpected.map((k) => (
+            <li key={k}>{k}</li>
+          ))}
+        </ul>
+      </details>
+      {matches ? (
+        <p className="note">The run's model matches these weights; tick “start from” in the Train tab to fine-tune them.</p>
+      ) : (
+        <button type="button" className="primary" onClick={adoptArchitecture}>
+          Use this architecture for the run
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function WeightsPanel() {
+  const loading = useStore((s) => s.weightsLoading !== null);
+  const error = useStore((s) => s.weightsError);
+  const input = useRef<HTMLInputElement>(null);
+  const [hubId, setHubId] = useState('facebook/dino-vits8');
+  const [over, setOver] = useState(false);
+
+  return (
+    <div className="weights-layout">
+      <div
+        className={`dropzone${over ? ' over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          const f = e.dataTransfer.files[0];
+          if (f) void loadWeightsFile(f);
+        }}
+      >
+        <p className="drop-title">Drop a .pth or .safetensors file</p>
+        <p className="muted">
+          An official DINO backbone or checkpoint (e.g. dino_deitsmall8_pretrain.pth), a Hugging Face ViT, or a dinolab checkpoint.
+        </p>
+        <button type="button" disabled={loading} onClick={() => input.current?.click()}>
+          Choose a weights file…
+        </button>
+        <input
+          ref={input}
+          type="file"
+          hidden
+          accept={WEIGHT_EXTENSIONS.join(',')}
+          aria-label="Weights file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void loadWeightsFile(f);
+            e.target.value = '';
+          }}
+        />
+      </div>
+      <form
+        className="hub-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void loadFromHub(hubId);
+        }}
+      >
+        <label htmlFor="hub-id">Hugging Face model</label>
+        <input id="hub-id" value={hubId} onChange={(e) => setHubId(e.target.value)} placeholder="facebook/dino-vits8" spellCheck={false} />
+        <button type="submit" disabled={loading || hubId.trim() === ''}>
+          Download
+        </button>
+        <span className="muted">Fetches config.json and model.safetensors from huggingface.co.</span>
+      </form>
+      <LoadProgress />
+      {error && (
+        <p className="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      <Report />
+    </div>
+  );
+}
