@@ -7,13 +7,12 @@ export class WeightsError extends Error {
   override name = 'WeightsError';
 }
 
-/** Runs `fn`, turning any non-WeightsError failure (a RangeError from a corrupt length, an
- *  allocation failure) into a WeightsError that starts with `what`. */
-export function asWeightsError<T>(what: string, fn: () => T): T {
+/** Runs `fn`; any failure (a WeightsError without context, a RangeError from a corrupt length)
+ *  becomes a WeightsError whose message starts with `context`. */
+export function withContext<T>(context: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof WeightsError) throw e;
-    throw new WeightsError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new WeightsError(`${context}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -13,7 +13,7 @@
  */
 import { numel, shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
 import { ELEMENT_SIZE, decodeElements, hostDtypeOf, type ElementType } from './dtype';
-import { WeightsError, asWeightsError } from './errors';
+import { WeightsError, withContext } from './errors';
 import { PickleGlobal, PickleObject, unpickle, type PickleHooks } from './pickle';
 import { isDangerousGlobal } from './pickle-policy';
 import { looksLikeZip, openZip, type ZipArchive } from './zip';
@@ -72,15 +72,14 @@ function rebuildTensor(zip: ZipArchive, args: unknown[]): HostTensor | PickleObj
   if (count > 0 && last >= storage.numel) {
     fail(`tensor ${shapeStr(size)} at offset ${offset} with stride ${shapeStr(stride)} reads past its storage "${storage.entry}" of ${storage.numel} elements`);
   }
-  const decode = () =>
-    asWeightsError(`${WHAT}: storage "${storage.entry}"`, () => {
-      const itemSize = ELEMENT_SIZE[storage.type];
-      const bytes = zip.read(storage.entry);
-      if (count === 0) return decodeElements(bytes, storage.type, 0);
-      const from = bytes.subarray(offset * itemSize);
+  const decode = () => {
+    const from = zip.read(storage.entry).subarray(offset * ELEMENT_SIZE[storage.type]);
+    return withContext(`${WHAT}: storage "${storage.entry}"`, () => {
+      if (count === 0) return decodeElements(from, storage.type, 0);
       if (isContiguous(size, stride)) return decodeElements(from, storage.type, count);
       return gather(decodeElements(from, storage.type, last - offset + 1), size, stride);
     });
+  };
   const tensor = { dtype: hostDtypeOf(storage.type), shape: [...size] } as HostTensor;
   Object.defineProperty(tensor, 'data', {
     enumerable: true,
@@ -149,6 +148,10 @@ function torchHooks(zip: ZipArchive, folder: string): PickleHooks {
         case 'torch._utils._rebuild_parameter':
         case 'torch._utils._rebuild_parameter_with_state':
           return args[0]; // a Parameter is its tensor; requires_grad and hooks do not matter here
+        case '_codecs.encode':
+          // Protocol 2 spells bytes objects as _codecs.encode(text, 'latin1').
+          if (typeof args[0] === 'string' && args[1] === 'latin1') return Uint8Array.from(args[0], (c) => c.charCodeAt(0));
+          return new PickleObject(fn.qualifiedName, args);
         case 'copyreg._reconstructor':
         case 'copy_reg._reconstructor':
           return new PickleObject(args[0] instanceof PickleGlobal ? args[0].qualifiedName : fn.qualifiedName, args);

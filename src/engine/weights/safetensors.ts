@@ -10,7 +10,7 @@
  */
 import { numel, shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
 import { ELEMENT_SIZE, decodeElements, encodeElements, hostDtypeOf, isElementType, type ElementType } from './dtype';
-import { WeightsError, asWeightsError } from './errors';
+import { WeightsError, withContext } from './errors';
 
 export interface SafetensorsFile {
   tensors: TensorMap;
@@ -99,7 +99,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 
   const tensors: TensorMap = new Map();
   for (const e of entries) {
-    const values = asWeightsError(`safetensors: tensor "${e.name}"`, () =>
+    const values = withContext(`safetensors: tensor "${e.name}"`, () =>
       decodeElements(data.subarray(e.begin, e.end), e.dtype, numel(e.shape)),
     );
     tensors.set(e.name, { dtype: hostDtypeOf(e.dtype), shape: [...e.shape], data: values });
