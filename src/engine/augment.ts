@@ -12,9 +12,10 @@
  * - pixels stay float between operations (PIL rounds to uint8 after each one);
  * - the blur is an exact Gaussian truncated at 3 sigma, not PIL's three box blurs.
  *
- * Shapes: N crops, S crop side, [Hc, Wc] the letterbox canvas of image-store.ts.
- * Augmentation works in NHWC ([N, S, S, 3], values in 0..1); `toModelInput` makes the
- * normalised NCHW tensor the ViT takes.
+ * Shapes: N crops, S crop side, [Hc, Wc] the letterbox canvas of image-store.ts. Values in 0..1.
+ * Layouts: cropAndResize makes NHWC [N, S, S, 3]. The colour ops work on planes [3, N, S, S],
+ * where a channel is one contiguous slice (slicing the last axis of NHWC is 10-100x slower on the
+ * cpu and wasm backends). Blur, solarization and normalisation work on the ViT's NCHW [N, 3, S, S].
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../shared/config';
@@ -151,48 +152,78 @@ export function cropBox(rect: CropRect, flip: boolean, size: number, canvas: rea
   return flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2];
 }
 
-// ---- colour ops on the device: x is [N, H, W, 3] in 0..1, factors one per crop ---------------
+// ---- colour ops on planes [3, N, H, W], with one value per crop --------------------------------
 
-/** Per-crop values as a [N, 1, 1, 1] tensor that broadcasts over a crop's pixels. */
-function perCrop(values: ArrayLike<number>): tf.Tensor4D {
+/** Per-crop values as a [1, N, 1, 1] tensor that broadcasts over the planes of each crop. */
+function perCropPlanar(values: ArrayLike<number>): tf.Tensor4D {
+  return tf.tensor4d(Float32Array.from(values), [1, values.length, 1, 1]);
+}
+
+/** Per-crop values as a [N, 1, 1, 1] tensor that broadcasts over an NCHW crop. */
+function perCropNCHW(values: ArrayLike<number>): tf.Tensor4D {
   return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
 }
 
-function checkCrops(x: tf.Tensor4D, n: number, what: string): void {
-  if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`${what}: expected [N, H, W, 3] crops, got [${x.shape}]`);
+function checkPlanar(x: tf.Tensor4D, n: number, what: string): void {
+  if (x.rank !== 4 || x.shape[0] !== 3) throw new Error(`${what}: expected planes [3, N, H, W], got [${x.shape}]`);
+  if (x.shape[1] !== n) throw new Error(`${what}: ${n} per-crop values for ${x.shape[1]} crops`);
+}
+
+function checkNCHW(x: tf.Tensor4D, n: number, what: string): void {
+  if (x.rank !== 4 || x.shape[1] !== 3) throw new Error(`${what}: expected crops [N, 3, H, W], got [${x.shape}]`);
   if (x.shape[0] !== n) throw new Error(`${what}: ${n} per-crop values for ${x.shape[0]} crops`);
 }
 
-const LUMA = [0.299, 0.587, 0.114];
+/** [3, N, H, W] planes -> the three [1, N, H, W] channels. */
+function channels(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const [r, g, b] = tf.split(x, 3, 0) as tf.Tensor4D[];
+  return [r, g, b];
+}
 
-/** ITU-R 601-2 luma (PIL convert('L')): [N, H, W, 3] -> [N, H, W, 1]. */
+/** ITU-R 601-2 luma (PIL convert('L')): planes [3, N, H, W] -> [1, N, H, W]. */
 export function rgbToGray(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d(LUMA)), -1, true));
-}
-
-/** x * f, clamped (torchvision adjust_brightness). */
-export function adjustBrightness(x: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, factors.length, 'adjustBrightness');
-  return tf.tidy(() => tf.clipByValue(tf.mul(x, perCrop(factors)), 0, 1) as tf.Tensor4D);
-}
-
-/** f * x + (1 - f) * mean(gray(x)) over the crop, clamped (torchvision adjust_contrast). */
-export function adjustContrast(x: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, factors.length, 'adjustContrast');
   return tf.tidy(() => {
-    const f = perCrop(factors);
-    const mean = tf.mean(rgbToGray(x), [1, 2, 3], true); // [N, 1, 1, 1]
-    return tf.clipByValue(tf.add(tf.mul(x, f), tf.mul(mean, tf.sub(1, f))), 0, 1) as tf.Tensor4D;
+    const [r, g, b] = channels(x);
+    return tf.addN([tf.mul(r, 0.299), tf.mul(g, 0.587), tf.mul(b, 0.114)]) as tf.Tensor4D;
   });
 }
 
-/** f * x + (1 - f) * gray(x), clamped (torchvision adjust_saturation). */
-export function adjustSaturation(x: tf.Tensor4D, factors: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, factors.length, 'adjustSaturation');
+/**
+ * The three linear jitter ops in one: clamp(a * x + b * gray(x) + c * mean(gray(x)), 0, 1) with
+ * per-crop a, b, c. Brightness f is (f, 0, 0), saturation (f, 1 - f, 0), contrast (f, 0, 1 - f)
+ * (torchvision's blends with black, the grayscale image and its mean); (1, 0, 0) is the identity.
+ */
+export function linearJitter(x: tf.Tensor4D, a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>): tf.Tensor4D {
+  checkPlanar(x, a.length, 'linearJitter');
+  const anyB = Array.from(b).some((v) => v !== 0);
+  const anyC = Array.from(c).some((v) => v !== 0);
   return tf.tidy(() => {
-    const f = perCrop(factors);
-    return tf.clipByValue(tf.add(tf.mul(x, f), tf.mul(rgbToGray(x), tf.sub(1, f))), 0, 1) as tf.Tensor4D;
+    const terms: tf.Tensor[] = [tf.mul(x, perCropPlanar(a))];
+    if (anyB || anyC) {
+      const gray = rgbToGray(x);
+      if (anyB) terms.push(tf.mul(gray, perCropPlanar(b)));
+      if (anyC) terms.push(tf.mul(tf.mean(gray, [2, 3], true), perCropPlanar(c))); // [1, N, 1, 1]
+    }
+    return tf.clipByValue(terms.reduce((s, t) => tf.add(s, t)), 0, 1) as tf.Tensor4D;
   });
+}
+
+const fill = (n: number, v: number): Float32Array => new Float32Array(n).fill(v);
+const oneMinus = (f: ArrayLike<number>): Float32Array => Float32Array.from(f, (v) => 1 - v);
+
+/** torchvision adjust_brightness: x * f, clamped. */
+export function adjustBrightness(x: tf.Tensor4D, f: ArrayLike<number>): tf.Tensor4D {
+  return linearJitter(x, f, fill(f.length, 0), fill(f.length, 0));
+}
+
+/** torchvision adjust_contrast: f * x + (1 - f) * mean(gray(x)) over the crop, clamped. */
+export function adjustContrast(x: tf.Tensor4D, f: ArrayLike<number>): tf.Tensor4D {
+  return linearJitter(x, f, fill(f.length, 0), oneMinus(f));
+}
+
+/** torchvision adjust_saturation: f * x + (1 - f) * gray(x), clamped. */
+export function adjustSaturation(x: tf.Tensor4D, f: ArrayLike<number>): tf.Tensor4D {
+  return linearJitter(x, f, oneMinus(f), fill(f.length, 0));
 }
 
 /**
@@ -202,96 +233,92 @@ export function adjustSaturation(x: tf.Tensor4D, factors: ArrayLike<number>): tf
  * k = (n + 6 h) mod 6, the closed form of the six-sector formula.
  */
 export function adjustHue(x: tf.Tensor4D, shifts: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, shifts.length, 'adjustHue');
+  checkPlanar(x, shifts.length, 'adjustHue');
   return tf.tidy(() => {
-    const [r, g, b] = tf.split(x, 3, -1); // each [N, H, W, 1]
+    const [r, g, b] = channels(x);
     const maxc = tf.maximum(tf.maximum(r, g), b);
     const chroma = tf.sub(maxc, tf.minimum(tf.minimum(r, g), b));
     // Grey pixels have chroma 0 and any hue; the guard keeps 0 / 0 out of the graph.
-    const safe = tf.maximum(chroma, 1e-12);
-    const rc = tf.div(tf.sub(maxc, r), safe);
-    const gc = tf.div(tf.sub(maxc, g), safe);
-    const bc = tf.div(tf.sub(maxc, b), safe);
-    const isR = tf.cast(tf.equal(maxc, r), 'float32');
-    const notR = tf.sub(1, isR);
-    const isG = tf.mul(notR, tf.cast(tf.equal(maxc, g), 'float32'));
-    const isB = tf.sub(notR, isG);
-    // Hue in sextants (6 * h), in [-1, 5], then shifted.
-    const h6 = tf.add(
-      tf.addN([tf.mul(isR, tf.sub(bc, gc)), tf.mul(isG, tf.add(2, tf.sub(rc, bc))), tf.mul(isB, tf.add(4, tf.sub(gc, rc)))]),
-      tf.mul(perCrop(shifts), 6),
+    const inv = tf.div(1, tf.maximum(chroma, 1e-12));
+    const [rc, gc, bc] = [r, g, b].map((v) => tf.mul(tf.sub(maxc, v), inv));
+    // Hue in sextants (6 h, in [-1, 5]) as torchvision's _rgb2hsv picks it, plus the shift.
+    const sextant = tf.where(
+      tf.equal(maxc, r),
+      tf.sub(bc, gc),
+      tf.where(tf.equal(maxc, g), tf.add(tf.sub(rc, bc), 2), tf.add(tf.sub(gc, rc), 4)),
     );
+    const h6 = tf.add(sextant, perCropPlanar(Float32Array.from(shifts, (s) => 6 * s)));
     const channel = (n: number): tf.Tensor => {
       const t = tf.add(h6, n);
-      const k = tf.sub(t, tf.mul(tf.floor(tf.div(t, 6)), 6)); // t mod 6 (no FloorMod on webgpu)
+      const k = tf.sub(t, tf.mul(tf.floor(tf.div(t, 6)), 6)); // t mod 6 (no FloorMod kernel on webgpu)
       return tf.sub(maxc, tf.mul(chroma, tf.clipByValue(tf.minimum(k, tf.sub(4, k)), 0, 1)));
     };
-    return tf.concat([channel(5), channel(3), channel(1)], -1) as tf.Tensor4D;
+    return tf.concat([channel(5), channel(3), channel(1)], 0) as tf.Tensor4D;
   });
 }
 
-/** Grayscale where mask is 1 (luma replicated to 3 channels), unchanged where 0. */
+/** Where mask is 1: the luma replicated to 3 channels (torchvision RandomGrayscale); else unchanged. */
 export function grayscaleWhere(x: tf.Tensor4D, mask: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, mask.length, 'grayscaleWhere');
+  checkPlanar(x, mask.length, 'grayscaleWhere');
   return tf.tidy(() => {
-    const m = perCrop(mask);
+    const m = perCropPlanar(mask);
     return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(rgbToGray(x), m));
   });
 }
 
-/** PIL ImageOps.solarize(threshold=128): x >= 128/255 -> 1 - x, where mask is 1. */
-export const SOLARIZE_THRESHOLD = 128 / 255;
-
-export function solarizeWhere(x: tf.Tensor4D, mask: ArrayLike<number>): tf.Tensor4D {
-  checkCrops(x, mask.length, 'solarizeWhere');
-  return tf.tidy(() => {
-    const m = perCrop(mask);
-    const solarized = tf.where(tf.greaterEqual(x, SOLARIZE_THRESHOLD), tf.sub(1, x), x);
-    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(solarized, m));
-  });
-}
-
-const JITTER_FNS = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
-const NEUTRAL = [1, 1, 1, 0];
+const NEUTRAL = [1, 1, 1, 0]; // brightness, contrast, saturation factors; hue shift
+const HUE = 3;
 
 /**
- * Colour jitter with a random op order per crop. All crops are processed together: at each of
- * the four positions, every op whose turn it is for at least one crop runs on the whole batch, and
- * each crop keeps the result of its own op (one-hot weights; crops without jitter keep their
- * input). This costs up to four evaluations of each op instead of one, but keeps one fixed-shape
- * batch (grouping crops by order would make 24 batch shapes that change every step).
+ * Colour jitter with its own random op order per crop, on one fixed-shape batch (grouping crops
+ * by order would make up to 24 batches whose sizes change every step, and the WebGPU buffer pool
+ * keeps every size). At each of the four positions in the order, one linearJitter call applies
+ * whichever of brightness/contrast/saturation each crop has there (identity for the others), and
+ * adjustHue runs on the batch if any crop has hue there; each crop keeps its own op's result.
+ * So hue may be evaluated up to four times per batch: the price of per-crop orders.
+ * Returns a new tensor; the caller owns it.
  */
 export function colorJitter(x: tf.Tensor4D, jitter: readonly (JitterParams | null)[]): tf.Tensor4D {
-  checkCrops(x, jitter.length, 'colorJitter');
+  checkPlanar(x, jitter.length, 'colorJitter');
   const n = jitter.length;
-  const factors = NEUTRAL.map((v, op) =>
-    Float32Array.from(jitter, (j) => (j ? [j.brightness, j.contrast, j.saturation, j.hue][op] : v)),
-  );
   return tf.tidy(() => {
     let cur = x;
     for (let slot = 0; slot < 4; slot++) {
-      const keep = new Float32Array(n).fill(1);
-      const pick = NEUTRAL.map(() => new Float32Array(n));
+      const a = fill(n, 1);
+      const b = fill(n, 0);
+      const c = fill(n, 0);
+      const hueShift = fill(n, 0);
+      const hueMask = fill(n, 0);
+      let any = false;
       jitter.forEach((j, i) => {
-        const op = j?.order[slot];
-        // An op at its neutral value is the identity: keep the input instead of computing it.
-        if (op !== undefined && factors[op][i] !== NEUTRAL[op]) {
-          pick[op][i] = 1;
-          keep[i] = 0;
+        if (!j) return;
+        const op = j.order[slot];
+        const v = [j.brightness, j.contrast, j.saturation, j.hue][op];
+        if (v === NEUTRAL[op]) return; // identity: nothing to do
+        any = true;
+        if (op === HUE) {
+          hueShift[i] = v;
+          hueMask[i] = 1;
+        } else {
+          a[i] = v;
+          if (op === 1) c[i] = 1 - v;
+          if (op === 2) b[i] = 1 - v;
         }
       });
-      if (keep.every((k) => k === 1)) continue;
-      const terms: tf.Tensor[] = [tf.mul(cur, perCrop(keep))];
-      pick.forEach((w, op) => {
-        if (w.some((v) => v === 1)) terms.push(tf.mul(JITTER_FNS[op](cur, factors[op]), perCrop(w)));
-      });
-      cur = tf.addN(terms) as tf.Tensor4D;
+      if (!any) continue;
+      let next = a.some((v) => v !== 1) ? linearJitter(cur, a, b, c) : cur;
+      if (hueMask.some((v) => v === 1)) {
+        const m = perCropPlanar(hueMask);
+        // Hue crops had the identity in linearJitter, so `next` still holds their input there.
+        next = tf.add(tf.mul(next, tf.sub(1, m)), tf.mul(adjustHue(cur, hueShift), m));
+      }
+      cur = next;
     }
-    return cur;
+    return cur === x ? x.clone() : cur; // always a new tensor, even when no crop changed
   });
 }
 
-// ---- Gaussian blur as two batched matMuls ------------------------------------------------------
+// ---- Gaussian blur and solarization on NCHW crops [N, 3, S, S] ---------------------------------
 
 /** Kernel half-width for blurs up to `maxSigma`: fixed per config so shapes stay static. */
 export function blurRadius(maxSigma: number): number {
@@ -307,17 +334,23 @@ export function blurRadius(maxSigma: number): number {
 export function blurMatrices(sigmas: ArrayLike<number>, size: number, radius: number): tf.Tensor3D {
   const n = sigmas.length;
   const padded = size + 2 * radius;
-  const dist2 = new Float32Array(size * padded); // (i - (p - radius))^2, output i, padded tap p
-  const fold = new Float32Array(padded * size); // padded tap p -> clamped input pixel
+  const dist2 = new Float32Array(size * padded); // (i - (p - radius))^2 for output i, padded tap p
+  const window = new Float32Array(size * padded); // 1 where |i - (p - radius)| <= radius
+  const fold = new Float32Array(padded * size); // padded tap p -> the input pixel it reads
   for (let p = 0; p < padded; p++) {
-    for (let i = 0; i < size; i++) dist2[i * padded + p] = (i + radius - p) ** 2;
+    for (let i = 0; i < size; i++) {
+      const d = i + radius - p;
+      dist2[i * padded + p] = d * d;
+      window[i * padded + p] = Math.abs(d) <= radius ? 1 : 0;
+    }
     fold[p * size + Math.min(Math.max(p - radius, 0), size - 1)] = 1;
   }
   const blurred = Float32Array.from(sigmas, (s) => (s > 0 ? 1 : 0));
-  // Unblurred crops get sigma 1 in the formula and then the identity through the mask.
-  const inv2s2 = Float32Array.from(sigmas, (s) => (s > 0 ? 1 / (2 * s * s) : 0.5));
+  // Unblurred crops use sigma 1 in the formula, then get the identity through the mask.
+  const negInv2s2 = Float32Array.from(sigmas, (s) => (s > 0 ? -1 / (2 * s * s) : -0.5));
   return tf.tidy(() => {
-    const taps = tf.exp(tf.mul(tf.tensor3d(dist2, [1, size, padded]), tf.tensor3d(inv2s2, [n, 1, 1]).neg()));
+    const exponent = tf.mul(tf.tensor3d(dist2, [1, size, padded]), tf.tensor3d(negInv2s2, [n, 1, 1]));
+    const taps = tf.mul(tf.exp(exponent), tf.tensor3d(window, [1, size, padded]));
     const norm = tf.div(taps, tf.sum(taps, -1, true)); // [N, S, P]
     const gauss = tf.matMul(norm.reshape([n * size, padded]), tf.tensor2d(fold, [padded, size])).reshape([n, size, size]);
     const m = tf.tensor3d(blurred, [n, 1, 1]);
@@ -326,19 +359,32 @@ export function blurMatrices(sigmas: ArrayLike<number>, size: number, radius: nu
 }
 
 /**
- * Separable Gaussian blur with a sigma per crop (0 = unchanged): x [N, S, S, 3] is blurred down
- * the columns and then along the rows, each pass one batched matMul with `blurMatrices`. Forward
- * only, and only matMul/transpose, so it runs on every backend.
+ * Separable Gaussian blur with a sigma per crop (0 = unchanged) of NCHW crops [N, 3, S, S]: each
+ * pass is one batched matMul of the crops' rows with the transposed blur operator. Forward only,
+ * and only matMul/transpose, so it runs on every backend (no depthwise conv backprop needed).
  */
 export function gaussianBlur(x: tf.Tensor4D, sigmas: ArrayLike<number>, radius: number): tf.Tensor4D {
-  checkCrops(x, sigmas.length, 'gaussianBlur');
-  const [n, h, w] = x.shape;
+  checkNCHW(x, sigmas.length, 'gaussianBlur');
+  const [n, , h, w] = x.shape;
   if (h !== w) throw new Error(`gaussianBlur: expected square crops, got ${h}x${w}`);
   return tf.tidy(() => {
     const m = blurMatrices(sigmas, h, radius); // [N, S, S]
-    const cols = tf.matMul(m, x.reshape([n, h, w * 3])).reshape([n, h, w, 3]);
-    const t = cols.transpose([0, 2, 1, 3]).reshape([n, w, h * 3]); // rows become columns
-    return tf.matMul(m, t).reshape([n, w, h, 3]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    const rows = tf.matMul(x.reshape([n, 3 * h, w]), m, false, true); // along each row
+    const t = rows.reshape([n, 3, h, w]).transpose([0, 1, 3, 2]).reshape([n, 3 * w, h]);
+    return tf.matMul(t, m, false, true).reshape([n, 3, w, h]).transpose([0, 1, 3, 2]) as tf.Tensor4D; // columns
+  });
+}
+
+/** PIL ImageOps.solarize(threshold=128): x >= 128/255 -> 1 - x. */
+export const SOLARIZE_THRESHOLD = 128 / 255;
+
+/** Solarizes the NCHW crops where mask is 1. */
+export function solarizeWhere(x: tf.Tensor4D, mask: ArrayLike<number>): tf.Tensor4D {
+  checkNCHW(x, mask.length, 'solarizeWhere');
+  return tf.tidy(() => {
+    const m = perCropNCHW(mask);
+    const solarized = tf.where(tf.greaterEqual(x, SOLARIZE_THRESHOLD), tf.sub(1, x), x);
+    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(solarized, m));
   });
 }
 
@@ -346,11 +392,11 @@ export function gaussianBlur(x: tf.Tensor4D, sigmas: ArrayLike<number>, radius: 
 
 /**
  * Crops, resizes and augments N crops from a batch of letterboxed images: images [B, Hc, Wc, 3],
- * crop i is taken from row boxIndex[i] with params[i]. Returns [N, size, size, 3] in 0..1 (not
- * normalised); the caller owns it. `maxSigma` fixes the blur kernel width (the config's upper
- * sigma), so the shapes do not depend on the draws.
+ * crop i is taken from row boxIndex[i] with params[i]. Returns NCHW [N, 3, size, size] in 0..1,
+ * not yet normalised; the caller owns it. `maxSigma` (the config's upper blur sigma) fixes the
+ * blur kernel width, so the shapes do not depend on the draws.
  */
-export function augmentPixels(
+export function augmentCrops(
   images: tf.Tensor4D,
   boxIndex: Int32Array,
   params: readonly CropParams[],
@@ -359,39 +405,40 @@ export function augmentPixels(
 ): tf.Tensor4D {
   const n = params.length;
   if (images.rank !== 4 || images.shape[3] !== 3) {
-    throw new Error(`augmentPixels: expected images [B, Hc, Wc, 3], got [${images.shape}]`);
+    throw new Error(`augmentCrops: expected images [B, Hc, Wc, 3], got [${images.shape}]`);
   }
-  if (boxIndex.length !== n) throw new Error(`augmentPixels: ${boxIndex.length} box indices for ${n} crops`);
+  if (boxIndex.length !== n) throw new Error(`augmentCrops: ${boxIndex.length} box indices for ${n} crops`);
   const rows = images.shape[0];
   for (const b of boxIndex) {
-    // tfjs-backend-webgpu 4.22 skips (leaves garbage in) crops whose box index is >= the number of
-    // boxes, so an index must be below both the image count and the crop count.
+    // tfjs-backend-webgpu 4.22 skips (leaves garbage in) crops whose box index is >= the number
+    // of boxes, so an index must be below both the image count and the crop count.
     if (!(b >= 0 && b < rows && b < n)) {
-      throw new Error(`augmentPixels: box index ${b} must be < ${rows} images and < ${n} crops`);
+      throw new Error(`augmentCrops: box index ${b} must be < ${rows} images and < ${n} crops`);
     }
   }
   const canvas: [number, number] = [images.shape[1], images.shape[2]];
   const boxes = new Float32Array(n * 4);
   params.forEach((p, i) => boxes.set(cropBox(p.rect, p.flip, size, canvas), i * 4));
+  const mask = (f: (p: CropParams) => boolean): number[] => params.map((p) => (f(p) ? 1 : 0));
   return tf.tidy(() => {
-    let x = tf.image.cropAndResize(images, tf.tensor2d(boxes, [n, 4]), tf.tensor1d(boxIndex, 'int32'), [size, size]);
-    if (params.some((p) => p.jitter)) x = colorJitter(x, params.map((p) => p.jitter));
-    if (params.some((p) => p.grayscale)) x = grayscaleWhere(x, params.map((p) => (p.grayscale ? 1 : 0)));
+    const nhwc = tf.image.cropAndResize(images, tf.tensor2d(boxes, [n, 4]), tf.tensor1d(boxIndex, 'int32'), [size, size]);
+    let planes = nhwc.transpose([3, 0, 1, 2]) as tf.Tensor4D; // [3, N, S, S]
+    if (params.some((p) => p.jitter)) planes = colorJitter(planes, params.map((p) => p.jitter));
+    if (params.some((p) => p.grayscale)) planes = grayscaleWhere(planes, mask((p) => p.grayscale));
+    let x = planes.transpose([1, 0, 2, 3]) as tf.Tensor4D; // [N, 3, S, S]
     if (params.some((p) => p.blurSigma > 0)) {
       x = gaussianBlur(x, params.map((p) => p.blurSigma), blurRadius(maxSigma));
     }
-    if (params.some((p) => p.solarize)) x = solarizeWhere(x, params.map((p) => (p.solarize ? 1 : 0)));
+    if (params.some((p) => p.solarize)) x = solarizeWhere(x, mask((p) => p.solarize));
     return x;
   });
 }
 
-/** [N, S, S, 3] in 0..1 -> normalised NCHW [N, 3, S, S] (ToTensor + Normalize). Caller owns it. */
-export function toModelInput(
+/** Normalize(mean, std) of NCHW crops [N, 3, S, S] in 0..1. Caller owns the result. */
+export function normalize(
   x: tf.Tensor4D,
   mean: readonly [number, number, number],
   std: readonly [number, number, number],
 ): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.div(tf.sub(x.transpose([0, 3, 1, 2]), tf.tensor4d([...mean], [1, 3, 1, 1])), tf.tensor4d([...std], [1, 3, 1, 1])),
-  );
+  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor4d([...mean], [1, 3, 1, 1])), tf.tensor4d([...std], [1, 3, 1, 1])));
 }

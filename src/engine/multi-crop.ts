@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../shared/config';
 import type { ImagePixels } from '../shared/protocol';
 import type { Rng } from '../shared/rng';
-import { augmentPixels, drawCropParams, plainCrop, toModelInput, type CropParams } from './augment';
+import { augmentCrops, drawCropParams, normalize, plainCrop, type CropParams } from './augment';
 import { singleImageSource, type CropSource } from './image-store';
 
 export interface MultiCropParams {
@@ -53,8 +53,8 @@ export function multiCrop(source: CropSource, indices: Int32Array, cfg: AugmentC
     const params = drawMultiCropParams(src.validHW, cfg, rng);
     const make = (crops: CropParams[], size: number): tf.Tensor4D =>
       tf.tidy(() =>
-        toModelInput(
-          augmentPixels(src.images, cropMajorRows(b, crops.length / b), crops, size, cfg.blurSigma[1]),
+        normalize(
+          augmentCrops(src.images, cropMajorRows(b, crops.length / b), crops, size, cfg.blurSigma[1]),
           cfg.mean,
           cfg.std,
         ),
@@ -80,7 +80,7 @@ export function centerViews(source: CropSource, indices: Int32Array, size: numbe
       return plainCrop({ top: Math.floor((h - side) / 2), left: Math.floor((w - side) / 2), height: side, width: side });
     });
     return tf.tidy(() =>
-      toModelInput(augmentPixels(src.images, cropMajorRows(indices.length, 1), params, size, 0), cfg.mean, cfg.std),
+      normalize(augmentCrops(src.images, cropMajorRows(indices.length, 1), params, size, 0), cfg.mean, cfg.std),
     );
   } finally {
     src.dispose();
@@ -95,15 +95,18 @@ export interface CropPreview {
   params: CropParams[];
 }
 
-/** Pixels [N, S, S, 3] in 0..1 read back as RGB byte images (disposes x). */
+/** NCHW crops [N, 3, S, S] in 0..1 read back as RGB byte images (HWC); disposes x. */
 async function toImages(x: tf.Tensor4D): Promise<ImagePixels[]> {
-  const [n, s] = x.shape;
+  const [n, , s] = x.shape;
   const data = await x.data();
   x.dispose();
-  const bytes = s * s * 3;
+  const plane = s * s;
   return Array.from({ length: n }, (_, i) => {
-    const pixels = new Uint8Array(bytes);
-    for (let p = 0; p < bytes; p++) pixels[p] = Math.min(255, Math.max(0, Math.round(data[i * bytes + p] * 255)));
+    const pixels = new Uint8Array(plane * 3);
+    for (let c = 0; c < 3; c++) {
+      const base = (i * 3 + c) * plane;
+      for (let p = 0; p < plane; p++) pixels[p * 3 + c] = Math.min(255, Math.max(0, Math.round(data[base + p] * 255)));
+    }
     return { width: s, height: s, pixels };
   });
 }
@@ -118,7 +121,7 @@ export async function previewCrops(image: ImagePixels, cfg: AugmentConfig, rng: 
   const [globals, locals] = tf.tidy(() => {
     const src = singleImageSource(image).sourceFor(new Int32Array([0]));
     const make = (crops: CropParams[], size: number): tf.Tensor4D =>
-      augmentPixels(src.images, new Int32Array(crops.length), crops, size, cfg.blurSigma[1]);
+      augmentCrops(src.images, new Int32Array(crops.length), crops, size, cfg.blurSigma[1]);
     return [make(params.globals, cfg.globalSize), ...(params.locals.length > 0 ? [make(params.locals, cfg.localSize)] : [])];
   });
   const crops = [...(await toImages(globals)), ...(locals ? await toImages(locals) : [])];
