@@ -103,6 +103,24 @@ describe('loadWeights on other layouts', () => {
     }
   });
 
+  it('keeps the backbone and reports the head when the head is unusable (batch norm)', () => {
+    const bnHead = new Map(head).set('mlp.1.running_mean', f32([64]));
+    const w = loadWeights('bn.pth', writePth(new Map([...prefixed('backbone.', backbone), ...prefixed('head.', bnHead)])), heads);
+    expect(w.head).toBeNull();
+    expect(w.headArch).toBeNull();
+    expect(w.unexpected).toEqual(['head.* (not usable: the head uses batch norm (use_bn=True), which dinolab does not support)']);
+    expect(firstDifference(backbone, w.backbone)).toBeNull();
+  });
+
+  it('finds the model inside other checkpoint dicts ({model, optimizer, epoch})', () => {
+    const file = writePth({ model: backbone, optimizer: new Map([['exp_avg.0', f32([3])]]), epoch: 5 });
+    const w = loadWeights('deit_style.pth', file, heads);
+    expect(w.layout).toBe('official-backbone');
+    expect(w.unexpected).toEqual(['optimizer', 'epoch']);
+    expect(firstDifference(backbone, w.backbone)).toBeNull();
+    expect(() => loadWeights('two.pth', writePth({ a: backbone, b: backbone }), heads)).toThrow(/several state dicts \(a, b\)/);
+  });
+
   it('reads head weight norm saved through torch.nn.utils.parametrize', () => {
     const renamed = new Map([...head].map(([k, t]) => [
       k.replace('weight_g', 'parametrizations.weight.original0').replace('weight_v', 'parametrizations.weight.original1'), t,

@@ -162,13 +162,17 @@ function parsePth(tree: unknown): Parsed {
       epoch: typeof epoch === 'number' ? epoch : null,
     };
   }
+  // Anything else ({'model': sd, 'optimizer': ...}, {'state_dict': sd}, ...): the dict with a ViT in it.
   const dicts = pthStateDicts(tree);
-  const path = dicts.has('') ? '' : dicts.size === 1 ? [...dicts.keys()][0] : null;
+  const hasViT = (m: TensorMap) => [...m.keys()].some((k) => /(^|\.)(patch_embed\.proj\.weight|embeddings\.cls_token)$/.test(k));
+  const withViT = [...dicts.keys()].filter((p) => hasViT(dicts.get(p)!));
+  const candidates = withViT.length ? withViT : [...dicts.keys()];
+  const path = candidates.includes('') ? '' : candidates.length === 1 ? candidates[0] : null;
   if (path === null) {
-    fail(dicts.size === 0 ? 'the file holds no tensors' : `the file holds several state dicts (${[...dicts.keys()].join(', ')}); cannot tell which is the model`);
+    fail(dicts.size === 0 ? 'the file holds no tensors' : `the file holds several state dicts (${candidates.join(', ')}); cannot tell which is the model`);
   }
   const parsed = parseFlat(dicts.get(path)!, {});
-  parsed.unexpected.push(...[...dicts.keys()].filter((k) => k !== path));
+  if (path !== '' && root) parsed.unexpected.push(...[...root.keys()].map(String).filter((k) => k !== path.split('.')[0]));
   return parsed;
 }
 
@@ -213,6 +217,25 @@ function checkNetwork(net: NetworkWeights, arch: ViTConfig, headArch: HeadConfig
   return { backbone, head: ordered(head, expectedHeadShapes(headArch, arch.embedDim).keys()) };
 }
 
+/**
+ * The head's architecture, or null when the head cannot be used (batch norm, odd shapes): the
+ * backbone is still worth loading then, so the reason goes to `unexpected` instead of failing.
+ */
+function usableHeadArch(parsed: Parsed, net: NetworkWeights, arch: ViTConfig): HeadConfig | null {
+  if (!net.head) return null;
+  try {
+    const head = normaliseHeadNames(net.head);
+    const headArch = inferHeadConfig(head);
+    if (parsed.meta?.head) headArch.normLastLayer = parsed.meta.head.normLastLayer;
+    checkHeadShapes(head, headArch, arch.embedDim);
+    return headArch;
+  } catch (e) {
+    if (!(e instanceof WeightsError)) throw e;
+    parsed.unexpected.push(`head.* (not usable: ${e.message})`);
+    return null;
+  }
+}
+
 function describeStart(bytes: Uint8Array): string {
   return [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 }
@@ -240,11 +263,7 @@ export function loadWeights(fileName: string, bytes: Uint8Array, options: LoadOp
     if (!chosen) fail(`the file has no ${network} network (it has: ${available.join(', ') || 'none'})`);
 
     const arch = resolveArch(parsed, chosen, options);
-    let headArch: HeadConfig | null = null;
-    if (chosen.head) {
-      headArch = inferHeadConfig(normaliseHeadNames(chosen.head));
-      if (parsed.meta?.head) headArch.normLastLayer = parsed.meta.head.normLastLayer;
-    }
+    const headArch = usableHeadArch(parsed, chosen, arch);
     const networks: Partial<Record<NetworkName, NetworkWeights>> = {};
     for (const name of available) networks[name] = checkNetwork(parsed.networks[name]!, arch, headArch);
 

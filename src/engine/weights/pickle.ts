@@ -44,6 +44,8 @@ export interface PickleHooks {
   persistentLoad(pid: unknown): unknown;
 }
 
+/** Longer integers only serve to make BigInt arithmetic slow; no checkpoint has them. */
+const MAX_LONG_BYTES = 64;
 const textDecoder = new TextDecoder('utf-8');
 const latin1Decoder = new TextDecoder('latin1');
 
@@ -161,18 +163,19 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, what = 'pickle')
       case 0x8a: push(decodeLong(take(u8()))); break; // LONG1
       case 0x8b: { // LONG4
         const n = view.getInt32(need(4), true);
+        if (n > MAX_LONG_BYTES) fail(`integer of ${n} bytes is too large`);
         push(decodeLong(take(n)));
         break;
       }
       case 0x49: { // INT (text; "00"/"01" are False/True)
         const s = line();
         if (s === '00' || s === '01') push(s === '01');
-        else push(/^[+-]?\d+$/.test(s) ? Number(s) : fail(`bad INT "${s}"`));
+        else push(/^[+-]?\d+$/.test(s) ? Number(s) : fail(`bad INT "${s.slice(0, 20)}"`));
         break;
       }
       case 0x4c: { // LONG (text)
         const s = line().replace(/L$/, '');
-        push(/^[+-]?\d+$/.test(s) ? decodeLongText(s) : fail(`bad LONG "${s}"`));
+        push(/^[+-]?\d{1,150}$/.test(s) ? decodeLongText(s) : fail(`bad LONG "${s.slice(0, 20)}"`));
         break;
       }
       case 0x46: { // FLOAT (text)
@@ -270,10 +273,10 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, what = 'pickle')
         push(hooks.call(pop(), args));
         break;
       }
-      case 0x92: { // NEWOBJ_EX: keyword arguments are kept as a trailing Map
-        const kwargs = pop();
+      case 0x92: { // NEWOBJ_EX: keyword arguments are dropped (no modelled global takes any)
+        pop();
         const args = asArgs(pop());
-        push(hooks.call(pop(), [...args, kwargs]));
+        push(hooks.call(pop(), args));
         break;
       }
       case 0x69: { // INST

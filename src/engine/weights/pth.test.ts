@@ -199,3 +199,22 @@ describe('writePth', () => {
     expect(() => writePth(new Map(), 'a/b')).toThrow(/bad root folder name/);
   });
 });
+
+describe('readPth bounds the work a small file can cause', () => {
+  it('refuses a million views of one storage', () => {
+    // One 4 KiB storage, viewed whole by 5000 tensors: 20 MB of decoding from a ~300 kB file.
+    const p = new PickleBytes().op(0x80, 2, 0x7d, 0x28);
+    for (let i = 0; i < 5000; i++) p.str(`t${i}`).tensor('FloatStorage', '0', 1024, 0, [1024], [1]);
+    const file = pthZip(p.op(0x75, 0x2e).build(), { 0: new Uint8Array(4096) });
+    expect(() => readPth(file)).toThrow(/expands far beyond the size of the file/);
+  });
+
+  it('refuses a memoised list handed to OrderedDict() over and over', () => {
+    const p = new PickleBytes().op(0x80, 2, 0x5d, 0x71, 0x00, 0x28); // EMPTY_LIST, BINPUT 0, MARK
+    for (let i = 0; i < 20000; i++) p.op(0x28).int(i).int(i).op(0x74); // (i, i)
+    p.op(0x65, 0x30, 0x5d, 0x28); // APPENDS, POP, EMPTY_LIST, MARK
+    for (let i = 0; i < 2000; i++) p.global('collections', 'OrderedDict').op(0x68, 0x00, 0x85, 0x52); // OrderedDict(memo[0])
+    const file = pthZip(p.op(0x65, 0x2e).build());
+    expect(() => readPth(file)).toThrow(/expands far beyond the size of the file/);
+  });
+});

@@ -120,9 +120,19 @@ function gather(src: Float32Array | Int32Array, size: number[], stride: number[]
   return out;
 }
 
-function torchHooks(zip: ZipArchive, folder: string): PickleHooks {
+/**
+ * The hooks that give torch's globals their meaning. `budget` bounds the work the pickle can make
+ * us do beyond reading it once: a memoised list handed to OrderedDict() a million times, or a
+ * million tensor views of one big storage, would otherwise turn a small file into hours of copying.
+ */
+function torchHooks(zip: ZipArchive, folder: string, budget: number): PickleHooks {
+  const spend = (units: number) => {
+    budget -= units;
+    if (budget < 0) fail('the pickle expands far beyond the size of the file (a decompression bomb?)');
+  };
   return {
     global(module, name) {
+      if (module.length + name.length > 300) fail(`implausible global name "${module.slice(0, 40)}..."`);
       if (isDangerousGlobal(module, name)) {
         fail(`refusing to load: the file calls ${module}.${name} (a pickle can run code)`);
       }
@@ -135,22 +145,30 @@ function torchHooks(zip: ZipArchive, folder: string): PickleHooks {
         case 'builtins.dict':
         case '__builtin__.dict': {
           const pairs = Array.isArray(args[0]) ? args[0] : [];
+          spend(pairs.length);
           return new Map(pairs.filter((p): p is [unknown, unknown] => Array.isArray(p) && p.length === 2));
         }
         case 'builtins.set':
         case '__builtin__.set':
         case 'builtins.frozenset':
         case '__builtin__.frozenset':
+          spend(Array.isArray(args[0]) ? args[0].length : 0);
           return new Set(Array.isArray(args[0]) ? args[0] : []);
         case 'torch._utils._rebuild_tensor':
-        case 'torch._utils._rebuild_tensor_v2':
-          return rebuildTensor(zip, args);
+        case 'torch._utils._rebuild_tensor_v2': {
+          const t = rebuildTensor(zip, args);
+          if (isHostTensor(t)) spend(4 * numel(t.shape)); // bytes it decodes to
+          return t;
+        }
         case 'torch._utils._rebuild_parameter':
         case 'torch._utils._rebuild_parameter_with_state':
           return args[0]; // a Parameter is its tensor; requires_grad and hooks do not matter here
         case '_codecs.encode':
           // Protocol 2 spells bytes objects as _codecs.encode(text, 'latin1').
-          if (typeof args[0] === 'string' && args[1] === 'latin1') return Uint8Array.from(args[0], (c) => c.charCodeAt(0));
+          if (typeof args[0] === 'string' && args[1] === 'latin1') {
+            spend(args[0].length);
+            return Uint8Array.from(args[0], (c) => c.charCodeAt(0));
+          }
           return new PickleObject(fn.qualifiedName, args);
         case 'copyreg._reconstructor':
         case 'copy_reg._reconstructor':
@@ -198,7 +216,9 @@ export function readPth(bytes: Uint8Array): unknown {
   if (pickles.length === 0) fail('the zip archive has no <folder>/data.pkl, so it is not a torch.save file');
   if (pickles.length > 1) fail(`the zip archive has several pickles (${pickles.join(', ')})`);
   const folder = pickles[0].slice(0, -'/data.pkl'.length);
-  return unpickle(zip.read(pickles[0]), torchHooks(zip, folder), `${WHAT} ${pickles[0]}`);
+  // Legitimate files stay far below: a storage is rarely viewed by more than two tensors.
+  const budget = 8 * bytes.length + 2 ** 20;
+  return unpickle(zip.read(pickles[0]), torchHooks(zip, folder, budget), `${WHAT} ${pickles[0]}`);
 }
 
 /**

@@ -4,12 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HostTensor, TensorMap } from '../../shared/host-tensor';
 import { writeZip } from './zip';
 
 /** shared/golden/vit-p8-tiny, or $GOLDEN_DIR. Throws (never skips) when it is missing. */
 export function goldenDir(): string {
-  const dir = process.env.GOLDEN_DIR ?? path.resolve(__dirname, '../../../../shared/golden/vit-p8-tiny');
+  const dir = process.env.GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden/vit-p8-tiny');
   if (!existsSync(path.join(dir, 'manifest.json'))) throw new Error(`golden case not found at ${dir} (set GOLDEN_DIR)`);
   return dir;
 }
