@@ -35,7 +35,7 @@ describe('officialCommandLine', () => {
       '--freeze_last_layer': '1',
       '--lr': '0.0005',
       '--warmup_epochs': '10',
-      '--min_lr': '0.000001',
+      '--min_lr': '1e-6',
       '--optimizer': 'adamw',
       '--drop_path_rate': '0.1',
       '--global_crops_scale': '0.4 1',

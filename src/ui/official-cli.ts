@@ -24,7 +24,11 @@ const OFFICIAL_ARCHS: { arch: string; embedDim: number; numHeads: number }[] = [
   { arch: 'vit_base', embedDim: 768, numHeads: 12 },
 ];
 
-const py = (v: number | boolean): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
+/** Python literal: True/False, small magnitudes in exponent form (1e-06 reads better as 1e-6). */
+const py = (v: number | boolean): string => {
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return v !== 0 && Math.abs(v) < 1e-4 ? v.toExponential() : String(v);
+};
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-9);
 const list = (a: readonly number[]) => `(${a.map((v) => +v.toPrecision(6)).join(', ')})`;
 

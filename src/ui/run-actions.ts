@@ -14,6 +14,7 @@ export function runState(): RunState {
 /** Why Start is not possible now, or null. Shown next to the disabled button. */
 export function startBlocker(s = useStore.getState()): string | null {
   if (s.experimentStatus === 'running') return 'The collapse experiment is running';
+  if (s.importProgress) return 'Wait for the import to finish (the run trains on a fixed dataset)';
   if (s.preset === 'official' && !s.configModified) {
     return 'The official preset is for export only: far too big to train in a browser. Pick nano or tiny.';
   }

@@ -84,6 +84,18 @@ describe('WorkerClient', () => {
     expect(await p).toEqual({ type: 'restored', requestId: id, step: 40 });
   });
 
+  it('keeps requests pending after an uncaught error of a running worker', async () => {
+    const { client, workers, events } = setup();
+    client.send({ type: 'init', backend: 'auto' });
+    workers[0].emit({ type: 'ready', backend: { name: 'wasm', reason: 'test' } });
+    const p = client.request<'knn'>({ type: 'knn', k: 20, temperature: 0.07 });
+    workers[0].onerror?.({ message: 'oops', preventDefault() {} } as ErrorEvent);
+    expect(events[1][0]).toEqual({ type: 'error', message: 'The training worker reported an uncaught error: oops' });
+    const id = (workers[0].posted[1].msg as { requestId: number }).requestId;
+    workers[0].emit({ type: 'knn', requestId: id, top1: 80, top5: 97, nTrain: 800, nTest: 200 });
+    expect((await p).top1).toBe(80);
+  });
+
   it('passes unsolicited events on as unanswered', () => {
     const { client, workers, events } = setup();
     client.send({ type: 'init', backend: 'wasm' });
@@ -91,12 +103,12 @@ describe('WorkerClient', () => {
     expect(events).toEqual([[{ type: 'restored', requestId: -1, step: 120 }, false]]);
   });
 
-  it('fails pending requests when the worker crashes, and restarts on the next command', async () => {
+  it('fails pending requests when the worker cannot start, and restarts on the next command', async () => {
     const { client, workers, events } = setup();
     const p = client.request<'knn'>({ type: 'knn', k: 20, temperature: 0.07 });
     workers[0].onerror?.({ message: 'SyntaxError: bad module', preventDefault() {} } as ErrorEvent);
-    await expect(p).rejects.toThrow('The training worker crashed: SyntaxError: bad module');
-    expect(events[0][0]).toEqual({ type: 'error', message: 'The training worker crashed: SyntaxError: bad module' });
+    await expect(p).rejects.toThrow('The training worker failed to start: SyntaxError: bad module');
+    expect(events[0][0]).toEqual({ type: 'error', message: 'The training worker failed to start: SyntaxError: bad module' });
     client.terminate();
     client.send({ type: 'init', backend: 'auto' });
     expect(workers.length).toBe(2);

@@ -95,11 +95,19 @@ export class WorkerClient {
   private ensure(): WorkerLike {
     if (this.worker) return this.worker;
     const w = this.spawn();
-    w.onmessage = (ev) => this.receive(ev.data);
+    let alive = false;
+    w.onmessage = (ev) => {
+      alive = true;
+      this.receive(ev.data);
+    };
     w.onerror = (ev) => {
       ev.preventDefault?.();
-      const message = `The training worker crashed: ${ev.message || 'it could not be loaded'}`;
-      this.failAll(message);
+      // Before its first message the worker failed to load or start: nothing will answer.
+      // Afterwards an uncaught error does not end the worker, so its requests stay pending.
+      const message = alive
+        ? `The training worker reported an uncaught error: ${ev.message || 'no details'}`
+        : `The training worker failed to start: ${ev.message || 'its script could not be loaded'}`;
+      if (!alive) this.failAll(message);
       this.onEvent({ type: 'error', message }, false);
     };
     w.onmessageerror = () => this.onEvent({ type: 'error', message: 'A message from the worker could not be read' }, false);

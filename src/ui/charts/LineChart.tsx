@@ -51,6 +51,9 @@ export interface LineChartProps {
 
 const M = { top: 8, right: 14, bottom: 26, left: 52 };
 
+/** Step ticks: 500, 1,000 ... then 10k, 250k. */
+const stepTick = (v: number) => (Math.abs(v) >= 1e4 ? format('.3~s')(v) : format(',~r')(v));
+
 interface Drawn {
   series: ChartSeries;
   shown: Points;
@@ -131,8 +134,8 @@ export function LineChart(props: LineChartProps) {
   // Axes: d3 draws into React-owned groups.
   useLayoutEffect(() => {
     if (!xAxisRef.current || !yAxisRef.current) return;
-    select(xAxisRef.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))).tickFormat(format('~s')));
-    select(yAxisRef.current).call(axisLeft(y).ticks(Math.max(2, Math.floor(innerH / 36))).tickFormat(format(yFormat)));
+    select(xAxisRef.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))).tickFormat((v) => stepTick(+v)));
+    select(yAxisRef.current).call(axisLeft(y).ticks(Math.max(2, Math.floor(innerH / 36))).tickFormat((v) => (+v === 0 ? '0' : format(yFormat)(+v))));
   }, [x, y, innerW, innerH, yFormat]);
 
   // Brush to zoom into a step range; the handler reads the current scale through a ref.

@@ -29,6 +29,12 @@ export function AugmentPreview() {
       </div>
       {!preview && !pending && <p className="empty">Pick an image to draw a sample of its crops.</p>}
       {preview && (
+        <p className="note">
+          Sample of <b>{preview.name}</b>: {preview.kinds.filter((k) => k === 'global').length} global and{' '}
+          {preview.kinds.filter((k) => k === 'local').length} local crops.
+        </p>
+      )}
+      {preview && (
         <div className="crops" data-testid="crops">
           {preview.crops.map((c, i) => {
             const kind = preview.kinds[i];

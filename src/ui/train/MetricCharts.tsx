@@ -19,7 +19,16 @@ export function MetricCharts() {
   const steps = metrics.column('step');
   const col = (key: MetricField, label: string, color: string): ChartSeries => ({ key, label, x: steps, y: metrics.column(key), color });
   const lnKLine = [{ y: lnK, label: `ln K = ${lnK.toFixed(2)}` }];
-  const common = { smoothing, zoom, onZoom: setZoom, emptyText: 'Start a run (Space) to see this curve' };
+  const common = { smoothing, zoom, onZoom: setZoom };
+
+  if (steps.length === 0) {
+    return (
+      <div className="empty charts-empty" data-testid="charts-empty">
+        No metrics yet. Press <b>Start</b> (or Space): the loss against ln K, the collapse diagnostics (teacher entropy and KL),
+        the center norm, throughput and device memory are charted here as the run goes.
+      </div>
+    );
+  }
 
   return (
     <div className="chart-grid">
