@@ -16,7 +16,10 @@ export default defineConfig({
   worker: { format: 'es' },
   build: {
     target: 'es2022',
-    chunkSizeWarningLimit: 4000,
+    // Minified identifiers break the pthread workers of the threaded tfjs wasm build
+    // ("ReferenceError: e is not defined" inside their blob scripts), so the bundle is not minified.
+    minify: false,
+    chunkSizeWarningLimit: 12000,
     rollupOptions: {
       // The app, and a page that runs the golden conformance checks on browser backends (e2e).
       input: { main: 'index.html', conformance: 'src/conformance/browser.html' },

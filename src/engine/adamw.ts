@@ -6,6 +6,7 @@
  * layer) is skipped entirely (no decay, no moment update, no step), so its bias corrections lag.
  */
 import * as tf from '@tensorflow/tfjs';
+import { l2Norm } from './dino-head';
 import { isRegularized, type VarParams } from './params';
 
 export interface AdamWSlots {
@@ -84,7 +85,7 @@ export function clipGradients(
 ): { grads: Record<string, tf.Tensor>; norms: tf.Tensor1D; clipped: tf.Scalar } {
   return tf.tidy(() => {
     const names = Object.keys(grads);
-    const norms = names.map((n) => tf.norm(grads[n]));
+    const norms = names.map((n) => l2Norm(grads[n]));
     const out: Record<string, tf.Tensor> = {};
     const clippedFlags: tf.Tensor[] = [];
     names.forEach((n, i) => {
@@ -98,7 +99,8 @@ export function clipGradients(
       }
       grads[n].dispose();
     });
-    const clipped = (clippedFlags.length ? tf.addN(clippedFlags) : tf.scalar(0)) as tf.Scalar;
+    // tf.addN of many inputs returns garbage on WebGPU (tfjs 4.22): sum a stack instead.
+    const clipped = (clippedFlags.length ? tf.sum(tf.stack(clippedFlags)) : tf.scalar(0)) as tf.Scalar;
     return { grads: out, norms: tf.stack(norms) as tf.Tensor1D, clipped };
   });
 }

@@ -10,14 +10,22 @@ import type { HeadConfig } from '../shared/config';
 import { headLinearIndices, param, type Params } from './params';
 import { gelu, linear } from './vit';
 
+/**
+ * Euclidean norm over `axis` (all elements when omitted) as sqrt(sum(x^2)). tf.norm computes
+ * pow(|x|, 2), which gives NaN for zero entries on the WebGPU backend (SwiftShader, tfjs 4.22).
+ */
+export function l2Norm(x: tf.Tensor, axis?: number, keepDims = false): tf.Tensor {
+  return tf.sqrt(tf.sum(tf.square(x), axis, keepDims));
+}
+
 /** L2-normalise each row: x / max(||x||, eps), as torch.nn.functional.normalize. */
 export function l2Normalize(x: tf.Tensor, eps = 1e-12): tf.Tensor {
-  return tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), eps));
+  return tf.div(x, tf.maximum(l2Norm(x, -1, true), eps));
 }
 
 /** Weight-normalised last-layer matrix [K, bottleneck]: g * v / ||v|| per output row. */
 export function weightNormMatrix(g: tf.Tensor, v: tf.Tensor): tf.Tensor2D {
-  return tf.mul(g, tf.div(v, tf.norm(v, 'euclidean', 1, true))) as tf.Tensor2D;
+  return tf.mul(g, tf.div(v, l2Norm(v, 1, true))) as tf.Tensor2D;
 }
 
 /** Head output logits [M, K] for features [M, D]. Not tidied: use inside tf.tidy or a gradient. */

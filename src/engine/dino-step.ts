@@ -10,7 +10,7 @@ import type { HeadConfig, ViTConfig } from '../shared/config';
 import type { TensorMap } from '../shared/host-tensor';
 import type { Rng } from '../shared/rng';
 import { adamWStep, clipGradients, createAdamW, disposeAdamW, type AdamWState } from './adamw';
-import { dinoHead } from './dino-head';
+import { dinoHead, l2Norm } from './dino-head';
 import { dinoLoss, meanEntropy, nextCenter } from './dino-loss';
 import { emaUpdate } from './ema';
 import { checkShapes, dinoShapes, disposeParams, toVariables, type VarParams } from './params';
@@ -165,7 +165,7 @@ export function dinoStep(
   adamWStep(m.opt, m.student, grads, hp.lr, hp.weightDecay);
   emaUpdate(m.teacher, m.student, hp.momentum);
 
-  const centerNorm = tf.tidy(() => tf.norm(m.center)) as tf.Scalar;
+  const centerNorm = tf.tidy(() => l2Norm(m.center)) as tf.Scalar;
   const result: StepOut = { loss: loss as tf.Scalar, teacherEntropy, centerNorm, nClipped: clipped };
   if (trace) {
     result.trace = { teacherOutput, studentOutput: studentOutput!, teacherProbs: probs, gradNorms: norms, grads };
