@@ -21,8 +21,9 @@ export default defineConfig({
     minify: false,
     chunkSizeWarningLimit: 12000,
     rollupOptions: {
-      // The app, and a page that runs the golden conformance checks on browser backends (e2e).
-      input: { main: 'index.html', conformance: 'src/conformance/browser.html' },
+      // The app, plus two test pages: the golden conformance checks on browser backends, and a
+      // harness that drives the training worker directly (e2e).
+      input: { main: 'index.html', conformance: 'src/conformance/browser.html', harness: 'src/worker/harness.html' },
     },
   },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },

@@ -179,7 +179,9 @@ export class Session {
 
   private emitConfigured(config: RunConfig): void {
     const spe = this.run ? this.run.stepsPerEpoch : this.stepsPerEpoch(config);
-    const schedules = this.run ? this.run.schedules : buildSchedules(config.train, spe);
+    const own = this.run ? this.run.schedules : buildSchedules(config.train, spe);
+    // Events transfer their typed arrays: send copies, the run keeps using its own.
+    const schedules = { ...own, lr: own.lr.slice(), wd: own.wd.slice(), momentum: own.momentum.slice(), teacherTemp: own.teacherTemp.slice() };
     const paramCount = dinoShapes(config.model, config.head).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
     this.emit({ type: 'configured', config, schedules, paramCount });
   }
@@ -292,6 +294,7 @@ export class Session {
       }
     } catch (e) {
       this.setState('error');
+      console.error(e);
       this.emit({ type: 'error', message: `training stopped: ${(e as Error).message}` });
     } finally {
       this.looping = false;
