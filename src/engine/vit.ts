@@ -14,9 +14,25 @@ import type { ViTConfig } from '../shared/config';
 import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
 
+/**
+ * x W^T with every matMul untransposed, forward and backward. The wasm backend only takes its fast
+ * (XNNPACK) path for untransposed matMuls, and autograd's own gradients use transpose flags; explicit
+ * transposes of the (small) weight and of dy are cheaper than the slow path.
+ */
+const matMulWeightT = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w) as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved;
+      return [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D), tf.matMul(tf.transpose(dy) as tf.Tensor2D, xs as tf.Tensor2D)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
 /** y = x W^T + b for x [M, in], W [out, in], b [out] -> [M, out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
+  const y = tf.getBackend() === 'wasm' ? matMulWeightT(x, w) : tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
   return (b ? tf.add(y, b) : y) as tf.Tensor2D;
 }
 
