@@ -77,6 +77,31 @@ describe('DinoRun', () => {
     store.dispose();
   });
 
+  it('keeps tensors and device bytes flat over 150 steps', async () => {
+    const micro: RunConfig = {
+      ...config,
+      model: { ...config.model, patchSize: 4, imgSize: 8, embedDim: 8, depth: 1, numHeads: 1 },
+      head: { outDim: 8, hiddenDim: 8, bottleneckDim: 4, nlayers: 2, normLastLayer: true },
+      augment: { ...config.augment, globalSize: 8, localSize: 4, nLocalCrops: 1 },
+      train: { ...config.train, batchSize: 2, epochs: 40 },
+    };
+    const store = new ImageStore();
+    store.add(images(8));
+    const run = new DinoRun(micro, store.count);
+    for (let i = 0; i < 5; i++) run.runStep(store);
+    await run.flushMetrics();
+    const start = tf.memory();
+    for (let i = 0; i < 150; i++) {
+      run.runStep(store);
+      if (i % 10 === 9) await run.flushMetrics();
+    }
+    const end = tf.memory();
+    expect(end.numTensors).toBe(start.numTensors);
+    expect(end.numBytes).toBe(start.numBytes);
+    run.dispose();
+    store.dispose();
+  });
+
   it('refuses a dataset smaller than one batch with a clear message', () => {
     expect(() => new DinoRun(config, 3)).toThrow(/3 images, fewer than one batch of 4/);
   });

@@ -471,9 +471,15 @@ export class Session {
       const augment = this.config?.augment ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
       const feats = async (idx: number[]): Promise<tf.Tensor2D> => {
         const parts: tf.Tensor2D[] = [];
-        for (let i = 0; i < idx.length; i += 64) {
-          const x = centerViews(this.store, Int32Array.from(idx.slice(i, i + 64)), size, augment as RunConfig['augment']);
-          parts.push(vitCls(params, config, x));
+        const chunk = Math.min(64, idx.length);
+        for (let i = 0; i < idx.length; i += chunk) {
+          // Pad the last chunk by repeating indices: one batch shape, so WebGPU's buffer pool does not grow.
+          const part = Int32Array.from({ length: chunk }, (_, j) => idx[Math.min(i + j, idx.length - 1)]);
+          const x = centerViews(this.store, part, size, augment as RunConfig['augment']);
+          const f = vitCls(params, config, x);
+          const n = Math.min(chunk, idx.length - i);
+          parts.push(n === chunk ? f : (tf.slice(f, [0, 0], [n, -1]) as tf.Tensor2D));
+          if (n !== chunk) f.dispose();
           x.dispose();
           await new Promise((r) => setTimeout(r, 0));
         }

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { runPresets, type RunConfig } from '../shared/config';
+import type { DatasetImage, WorkerEvent } from '../shared/protocol';
+import { Rng } from '../shared/rng';
+import { Session } from './session';
+
+const config: RunConfig = {
+  ...runPresets.nano,
+  model: { ...runPresets.nano.model, patchSize: 4, imgSize: 8, embedDim: 8, depth: 1, numHeads: 1 },
+  head: { outDim: 8, hiddenDim: 8, bottleneckDim: 4, nlayers: 2, normLastLayer: true },
+  augment: { ...runPresets.nano.augment, globalSize: 8, localSize: 4, nLocalCrops: 1 },
+  train: { ...runPresets.nano.train, batchSize: 2, epochs: 5, metricsEvery: 1, checkpointEvery: 1000 },
+};
+
+function images(n: number): DatasetImage[] {
+  const rng = new Rng(3);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `i${i}`,
+    label: i % 2 ? 'a' : 'b',
+    width: 12,
+    height: 10,
+    pixels: Uint8Array.from({ length: 360 }, () => rng.int(256)),
+  }));
+}
+
+async function session(): Promise<{ s: Session; events: WorkerEvent[] }> {
+  const events: WorkerEvent[] = [];
+  const s = new Session((e) => events.push(e), {});
+  await s.handle({ type: 'init', backend: 'cpu' });
+  expect(tf.getBackend()).toBe('cpu');
+  return { s, events };
+}
+
+async function until(events: WorkerEvent[], pred: (e: WorkerEvent) => boolean, ms = 60_000): Promise<WorkerEvent> {
+  const t0 = Date.now();
+  for (;;) {
+    const hit = events.find(pred);
+    if (hit) return hit;
+    if (Date.now() - t0 > ms) throw new Error(`timed out: ${events.map((e) => e.type).join(',')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('worker session', () => {
+  it('reports the backend and why', async () => {
+    const { events } = await session();
+    const ready = events.find((e) => e.type === 'ready');
+    expect(ready?.type === 'ready' && ready.backend).toMatchObject({ name: 'cpu', reason: expect.stringContaining('chosen by you') });
+  });
+
+  it('pauses with a clear message when the loss becomes NaN', async () => {
+    const { s, events } = await session();
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, lr: 1e38, warmupEpochs: 0 } } });
+    await s.handle({ type: 'start', fromWeights: false });
+    const d = await until(events, (e) => e.type === 'diverged');
+    expect(d.type === 'diverged' && d.message).toMatch(/loss became NaN at step \d+; training is paused/);
+    const last = events.filter((e) => e.type === 'progress').pop();
+    expect(last?.type === 'progress' && last.progress.state).toBe('paused');
+  });
+
+  it('answers bad input with specific errors and keeps the run', async () => {
+    const { s, events } = await session();
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, model: { ...config.model, numHeads: 3 } } });
+    expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('divisible by model.numHeads') });
+    await s.handle({ type: 'configure', config });
+    await s.handle({ type: 'step' });
+    const stepped = events.filter((e) => e.type === 'metrics').flatMap((e) => (e.type === 'metrics' ? e.rows : []));
+    expect(stepped.length).toBe(1);
+    await s.handle({ type: 'restoreCheckpoint', requestId: 7, bytes: new Uint8Array([1, 2, 3]).buffer });
+    expect(events.pop()).toMatchObject({ type: 'error', requestId: 7, message: expect.stringContaining('safetensors') });
+    await s.handle({ type: 'loadWeights', requestId: 8, fileName: 'notes.txt', bytes: new TextEncoder().encode('hello').buffer });
+    expect(events.pop()).toMatchObject({ type: 'error', requestId: 8, message: expect.stringMatching(/notes\.txt.*not a safetensors or PyTorch file/) });
+    // the run survived: it still steps from where it was
+    await s.handle({ type: 'step' });
+    const rows = events.flatMap((e) => (e.type === 'metrics' ? e.rows : []));
+    expect(rows.map((r) => r.step)).toEqual([0, 1]);
+    await s.handle({ type: 'loadImages', images: images(6), replace: true });
+    await s.handle({ type: 'step' });
+    expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('dataset changed since this run started (4 -> 6 images)') });
+  });
+
+  it('computes attention maps for any size and k-NN on labelled images', async () => {
+    const { s, events } = await session();
+    await s.handle({ type: 'loadImages', images: images(10), replace: true });
+    await s.handle({ type: 'configure', config });
+    await s.handle({ type: 'step' });
+    const img = images(1)[0];
+    await s.handle({ type: 'attention', requestId: 1, request: { image: img, size: [12, 20], network: 'teacher', block: -1, query: 0 } });
+    const a = events.find((e) => e.type === 'attention');
+    expect(a?.type === 'attention' && a.result).toMatchObject({ heads: 1, grid: [3, 5], size: [12, 20] });
+    expect(a?.type === 'attention' && a.result.maps.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(1.0001);
+    await s.handle({ type: 'knn', requestId: 2, k: 3, temperature: 0.07 });
+    const k = events.find((e) => e.type === 'knn');
+    expect(k).toMatchObject({ type: 'knn', nTrain: 8, nTest: 2 });
+  });
+});
