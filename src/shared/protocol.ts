@@ -134,7 +134,8 @@ export type WorkerCommand =
   | { type: 'resume' }
   | { type: 'step' }
   | { type: 'stop' }
-  | { type: 'loadWeights'; requestId: number; fileName: string; bytes: ArrayBuffer }
+  /** `numHeads` is needed only when the width is not a multiple of 64 (the released models' head width). */
+  | { type: 'loadWeights'; requestId: number; fileName: string; bytes: ArrayBuffer; numHeads?: number }
   | { type: 'saveCheckpoint'; requestId: number }
   | { type: 'restoreCheckpoint'; requestId: number; bytes: ArrayBuffer | null }
   | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' }

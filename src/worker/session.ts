@@ -106,7 +106,7 @@ export class Session {
         await this.stop();
         return;
       case 'loadWeights':
-        await this.loadWeightsFile(cmd.requestId, cmd.fileName, new Uint8Array(cmd.bytes));
+        await this.loadWeightsFile(cmd.requestId, cmd.fileName, new Uint8Array(cmd.bytes), cmd.numHeads);
         return;
       case 'saveCheckpoint': {
         const run = this.requireRun();
@@ -393,12 +393,12 @@ export class Session {
     }
   }
 
-  private async loadWeightsFile(requestId: number, fileName: string, bytes: Uint8Array): Promise<void> {
+  private async loadWeightsFile(requestId: number, fileName: string, bytes: Uint8Array, numHeads?: number): Promise<void> {
     if (isCheckpoint(bytes)) {
       await this.restore(bytes, requestId);
       return;
     }
-    const w = loadWeights(fileName, bytes);
+    const w = loadWeights(fileName, bytes, { numHeads });
     this.weights = w;
     this.emit({
       type: 'weightsLoaded',

@@ -2,17 +2,16 @@
  * Test-only helpers (Node): the golden case files and a tiny pickle assembler for hand-made
  * (hostile) pickles. Not exported from the folder's index.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { goldenCaseDirs } from '../../conformance/golden-dirs';
 import type { HostTensor, TensorMap } from '../../shared/host-tensor';
 import { writeZip } from './zip';
 
-/** shared/golden/vit-p8-tiny, or $GOLDEN_DIR. Throws (never skips) when it is missing. */
+/** A golden case directory ($GOLDEN_DIR or ../shared/golden; vit-p8-tiny when present). Throws, never skips, when none exists. */
 export function goldenDir(): string {
-  const dir = process.env.GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden/vit-p8-tiny');
-  if (!existsSync(path.join(dir, 'manifest.json'))) throw new Error(`golden case not found at ${dir} (set GOLDEN_DIR)`);
-  return dir;
+  const dirs = goldenCaseDirs();
+  return dirs.find((d) => path.basename(d) === 'vit-p8-tiny') ?? dirs[0];
 }
 
 export function golden(name: string): Uint8Array {
