@@ -1,3 +1,4 @@
+// Playwright empties its own test-results/ folder, so every runner reports into reports/.
 // Adds up the results of the three runners into one closing line: "dinolab: N passed, M failed".
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -5,22 +6,22 @@ let passed = 0;
 let failed = 0;
 const missing = [];
 
-if (existsSync('test-results/vitest.json')) {
-  const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
+if (existsSync('reports/vitest.json')) {
+  const v = JSON.parse(readFileSync('reports/vitest.json', 'utf8'));
   passed += v.numPassedTests;
   failed += v.numFailedTests;
 } else missing.push('vitest');
 
-if (existsSync('test-results/conformance.txt')) {
-  const m = readFileSync('test-results/conformance.txt', 'utf8').match(/conformance: (\d+) passed, (\d+) failed/);
+if (existsSync('reports/conformance.txt')) {
+  const m = readFileSync('reports/conformance.txt', 'utf8').match(/conformance: (\d+) passed, (\d+) failed/);
   if (m) {
     passed += Number(m[1]);
     failed += Number(m[2]);
   } else missing.push('conformance');
 } else missing.push('conformance');
 
-if (existsSync('test-results/playwright.json')) {
-  const p = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'));
+if (existsSync('reports/playwright.json')) {
+  const p = JSON.parse(readFileSync('reports/playwright.json', 'utf8'));
   passed += p.stats.expected;
   failed += p.stats.unexpected + (p.stats.flaky ?? 0);
 } else missing.push('playwright');
