@@ -96,6 +96,9 @@ export interface AttentionRequest {
   block: number;
   /** Query token: 0 = CLS, 1 + r * cols + c = the patch at row r, column c. */
   query: number;
+  /** An already normalised input [1, 3, H, W] used instead of `image` and `size` (tensor-level
+   *  inspection, and checks against reference inputs such as the golden data). */
+  input?: { shape: [number, number, number, number]; data: Float32Array };
 }
 
 export interface AttentionResult {

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { runPresets, type RunConfig } from '../shared/config';
 import type { DatasetImage, WorkerEvent } from '../shared/protocol';
 import { Rng } from '../shared/rng';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { goldenCaseDirs } from '../conformance/golden-dirs';
+import { readSafetensors } from '../engine/weights/safetensors';
 import { Session } from './session';
 
 const config: RunConfig = {
@@ -95,5 +99,39 @@ describe('worker session', () => {
     await s.handle({ type: 'knn', requestId: 2, k: 3, temperature: 0.07 });
     const k = events.find((e) => e.type === 'knn');
     expect(k).toMatchObject({ type: 'knn', nTrain: 8, nTest: 2 });
+  });
+
+  it('inspects loaded official weights exactly and fine-tunes from them', async () => {
+    const dir = goldenCaseDirs()[0];
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const fwd = readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'forward.safetensors')))).tensors;
+    const { s, events } = await session();
+    const bytes = new Uint8Array(readFileSync(path.join(dir, 'backbone.pth'))).buffer;
+    await s.handle({ type: 'loadWeights', requestId: 1, fileName: 'backbone.pth', bytes, numHeads: manifest.config.num_heads });
+    const report = events.find((e) => e.type === 'weightsLoaded');
+    expect(report?.type === 'weightsLoaded' && report.report).toMatchObject({
+      layout: 'official-backbone',
+      arch: { patchSize: manifest.config.patch_size, embedDim: manifest.config.embed_dim, depth: manifest.config.depth },
+    });
+    const x = fwd.get('x_rect')!;
+    await s.handle({
+      type: 'attention',
+      requestId: 2,
+      request: { image: { width: 1, height: 1, pixels: new Uint8Array(3) }, size: [1, 1], network: 'teacher', block: -1, query: 0, input: { shape: x.shape as [number, number, number, number], data: x.data as Float32Array } },
+    });
+    const a = events.find((e) => e.type === 'attention');
+    const expected = fwd.get('cls_attn_maps_rect')!;
+    expect(a?.type === 'attention' && a.result.grid).toEqual(expected.shape.slice(1));
+    if (a?.type === 'attention') a.result.maps.forEach((v, i) => expect(Math.abs(v - expected.data[i])).toBeLessThan(1e-5 + 1e-4 * expected.data[i]));
+
+    // Fine-tune: the run takes the loaded backbone's architecture and a fresh head.
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, augment: { ...config.augment, globalSize: manifest.config.global_size, localSize: manifest.config.patch_size * 2 } } });
+    await s.handle({ type: 'start', fromWeights: true });
+    await until(events, (e) => e.type === 'metrics' && e.rows.length > 0);
+    await s.handle({ type: 'stop' });
+    const configured = events.filter((e) => e.type === 'configured').pop();
+    expect(configured?.type === 'configured' && configured.config.model.embedDim).toBe(manifest.config.embed_dim);
+    expect(events.some((e) => e.type === 'error')).toBe(false);
   });
 });

@@ -431,9 +431,17 @@ export class Session {
     const { params, config, owned } = this.inspectParams(req.network);
     try {
       const p = config.patchSize;
-      const H = Math.max(p, Math.floor(req.size[0] / p) * p);
-      const W = Math.max(p, Math.floor(req.size[1] / p) * p);
-      const x = imageToInput(req.image, H, W, this.config?.augment.mean ?? [0.485, 0.456, 0.406], this.config?.augment.std ?? [0.229, 0.224, 0.225]);
+      let H: number;
+      let W: number;
+      let x: tf.Tensor4D;
+      if (req.input) {
+        [, , H, W] = req.input.shape;
+        x = tf.tensor4d(req.input.data, req.input.shape);
+      } else {
+        H = Math.max(p, Math.floor(req.size[0] / p) * p);
+        W = Math.max(p, Math.floor(req.size[1] / p) * p);
+        x = imageToInput(req.image, H, W, this.config?.augment.mean ?? [0.485, 0.456, 0.406], this.config?.augment.std ?? [0.229, 0.224, 0.225]);
+      }
       const block = req.block < 0 ? config.depth + req.block : req.block;
       const maps = await attentionMaps(params, config, x, block, req.query);
       x.dispose();
