@@ -14,7 +14,7 @@ import { createDino, dinoStep, disposeDino } from '../engine/dino-step';
 import { knnClassify } from '../engine/knn';
 import { dinoShapes, type Params } from '../engine/params';
 import { interpolatePosEmbed } from '../engine/pos-embed';
-import { prepareTokens, vitForward } from '../engine/vit';
+import { prepareTokens, vitForward, vitIntermediateLayers } from '../engine/vit';
 import { readSafetensors } from '../engine/weights/safetensors';
 import { loadWeights } from '../engine/weights/layouts';
 import { compareArrays, exactCheck, type CheckResult, type Tolerance } from './compare';
@@ -212,7 +212,8 @@ async function forwardChecks(
   mapsT.dispose();
   await check('cls_rect', rect.cls, 'forward');
   await check('attn_rect', rect.attn, 'attn');
-  await check('intermediate_rect', rect.tokens, 'forward');
+  rect.tokens.dispose();
+  await check('intermediate_rect', vitIntermediateLayers(p, vit, xr, 1)[0], 'forward');
   out.push(compareArrays(g, 'cls_attn_maps_rect', maps, get(fwd, 'cls_attn_maps_rect').data, tol.attn));
   const masks = thresholdMasks(maps, vit.numHeads, manifest.config.attn_threshold);
   const expMasks = get(fwd, 'th_attn_masks_rect').data;

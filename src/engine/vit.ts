@@ -190,3 +190,26 @@ export function vitSelfAttention(p: Params, c: ViTConfig, x: tf.Tensor, blockInd
 export function dropPathRates(rate: number, depth: number): number[] {
   return Array.from({ length: depth }, (_, i) => (depth === 1 ? 0 : (rate * i) / (depth - 1)));
 }
+
+/**
+ * Tokens of the last `n` blocks, each after the final LayerNorm (official `get_intermediate_layers`),
+ * oldest first: n tensors of (B, N, D). The caller owns them.
+ */
+export function vitIntermediateLayers(p: Params, c: ViTConfig, x: tf.Tensor, n = 1): tf.Tensor3D[] {
+  if (!(n >= 1 && n <= c.depth)) throw new Error(`n must be in 1..${c.depth}, got ${n}`);
+  return tf.tidy(() => {
+    const [B, , H, W] = checkImages(x, c);
+    const N = 1 + (H / c.patchSize) * (W / c.patchSize);
+    const D = c.embedDim;
+    let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
+    const out: tf.Tensor3D[] = [];
+    for (let i = 0; i < c.depth; i++) {
+      h = block(p, c, i, h, B, N).x;
+      if (i >= c.depth - n) {
+        const normed = layerNorm(h, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps);
+        out.push(tf.reshape(normed, [B, N, D]) as tf.Tensor3D);
+      }
+    }
+    return out;
+  });
+}
