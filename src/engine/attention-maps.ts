@@ -15,10 +15,10 @@ export interface AttentionMaps {
   grid: [number, number];
 }
 
-/** Slices attn (B, nh, N, N) to the query row of image 0 without the query->CLS entry: (nh, P). */
+/** Slices attn (B, nh, rows, N) to row `query` of image 0 without its entry for the CLS key: (nh, P). */
 export function queryRow(attn: tf.Tensor4D, query: number): tf.Tensor2D {
-  const [, nh, N] = attn.shape;
-  if (query < 0 || query >= N) throw new Error(`query token ${query} out of range 0..${N - 1}`);
+  const [, nh, rows, N] = attn.shape;
+  if (query < 0 || query >= rows) throw new Error(`query token ${query} out of range 0..${rows - 1}`);
   return tf.tidy(() => tf.reshape(tf.slice(attn, [0, 0, query, 1], [1, nh, 1, N - 1]), [nh, N - 1]) as tf.Tensor2D);
 }
 
@@ -35,8 +35,10 @@ export async function attentionMaps(
 ): Promise<AttentionMaps> {
   const blk = blockIndex < 0 ? c.depth + blockIndex : blockIndex;
   const { row, grid } = tf.tidy(() => {
-    const out = vitForward(p, c, x, { attentionOfBlock: blk });
-    return { row: queryRow(out.attn!, query), grid: out.grid };
+    const N = 1 + (x.shape[2] / c.patchSize) * (x.shape[3] / c.patchSize);
+    if (!(query >= 0 && query < N)) throw new Error(`query token ${query} out of range 0..${N - 1}`);
+    const out = vitForward(p, c, x, { attentionOfBlock: blk, attentionQuery: query });
+    return { row: queryRow(out.attn!, 0), grid: out.grid };
   });
   const maps = (await row.data()) as Float32Array;
   row.dispose();

@@ -39,6 +39,24 @@ describe('ViT forward', () => {
     tf.dispose(Object.values(p));
   });
 
+  it('computes the same outputs and query rows with head-by-head (chunked) attention', async () => {
+    const p = upload();
+    const x = tf.randomNormal([2, 3, 12, 16]);
+    const [full, chunked, row] = tf.tidy(() => {
+      const a = vitForward(p, vit, x);
+      const b = vitForward(p, vit, x, { chunkAttentionAbove: 0, attentionQuery: 5 });
+      return [[a.cls!, a.attn!], [b.cls!], [b.attn!]];
+    });
+    expect(row[0].shape).toEqual([2, 2, 1, 13]);
+    const a = await full[0].data();
+    const b = await chunked[0].data();
+    a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
+    const expectedRow = await tf.slice(full[1], [0, 0, 5, 0], [2, 2, 1, 13]).data();
+    const gotRow = await row[0].data();
+    expectedRow.forEach((v, i) => expect(gotRow[i]).toBeCloseTo(v, 6));
+    tf.dispose([...full, ...chunked, ...row, x, ...Object.values(p)]);
+  });
+
   it('rejects images whose shape does not fit, naming both shapes', () => {
     const p = upload();
     const x = tf.zeros([1, 3, 15, 16]);

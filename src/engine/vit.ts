@@ -87,11 +87,30 @@ export type DropPathMasks = (tf.Tensor | null)[];
 
 export interface BlockOut {
   x: tf.Tensor2D; // (B*N, D)
-  attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities, when asked for
+  attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities (or (B, nh, 1, N) for one query row), when asked for
 }
 
-/** Multi-head self-attention on x2d [B*N, D]; returns the projected output and the probabilities. */
-function attention(p: Params, c: ViTConfig, i: number, x2d: tf.Tensor2D, B: number, N: number): [tf.Tensor2D, tf.Tensor4D] {
+/**
+ * Above this many attention weights (B * nh * N * N) the attention is computed one (image, head) at a
+ * time, so the full (B*nh, N, N) matrix never exists at once: ViT-S/8 at 448 px has 6 x 3137^2
+ * = 59M weights per block, which the wasm batched matMul cannot even index.
+ */
+const CHUNKED_ATTENTION_ABOVE = 1 << 24;
+
+/**
+ * Multi-head self-attention on x2d [B*N, D]. Returns the projected output and, when asked, the
+ * softmax probabilities: all of them (B, nh, N, N), or only the row of token `queryRow` (B, nh, 1, N).
+ */
+function attention(
+  p: Params,
+  c: ViTConfig,
+  i: number,
+  x2d: tf.Tensor2D,
+  B: number,
+  N: number,
+  want: 'none' | 'all' | { queryRow: number },
+  chunkAbove = CHUNKED_ATTENTION_ABOVE,
+): [tf.Tensor2D, tf.Tensor4D | undefined] {
   const D = c.embedDim;
   const nh = c.numHeads;
   const hd = D / nh;
@@ -100,12 +119,33 @@ function attention(p: Params, c: ViTConfig, i: number, x2d: tf.Tensor2D, B: numb
   // qkv features are [q | k | v], each split into nh consecutive groups of hd.
   const split = tf.transpose(tf.reshape(qkv, [B, N, 3, nh, hd]), [2, 0, 3, 1, 4]); // (3, B, nh, N, hd)
   const [q, k, v] = tf.unstack(split).map((t) => tf.reshape(t, [B * nh, N, hd]));
-  const logits = tf.mul(tf.matMul(q, k, false, true), hd ** -0.5); // (B*nh, N, N)
-  const probs = tf.softmax(logits);
-  const ctx = tf.matMul(probs, v); // (B*nh, N, hd)
+  const scale = hd ** -0.5;
+  const probsOf = (qs: tf.Tensor, ks: tf.Tensor) => tf.softmax(tf.mul(tf.matMul(qs, ks, false, true), scale));
+  let ctx: tf.Tensor; // (B*nh, N, hd)
+  let probs: tf.Tensor4D | undefined;
+  if (B * nh * N * N <= chunkAbove || want === 'all') {
+    const all = probsOf(q, k); // (B*nh, N, N)
+    ctx = tf.matMul(all, v);
+    if (want === 'all') probs = tf.reshape(all, [B, nh, N, N]);
+  } else {
+    const parts: tf.Tensor[] = [];
+    for (let j = 0; j < B * nh; j++) {
+      parts.push(
+        tf.tidy(() => {
+          const slice = (t: tf.Tensor) => tf.slice(t, [j, 0, 0], [1, N, hd]);
+          return tf.matMul(probsOf(slice(q), slice(k)), slice(v));
+        }),
+      );
+    }
+    ctx = tf.concat(parts, 0);
+  }
+  if (typeof want === 'object') {
+    const row = probsOf(tf.slice(q, [0, want.queryRow, 0], [B * nh, 1, hd]), k); // (B*nh, 1, N)
+    probs = tf.reshape(row, [B, nh, 1, N]);
+  }
   const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [B, nh, N, hd]), [0, 2, 1, 3]), [B * N, D]);
   const out = linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
-  return [out, tf.reshape(probs, [B, nh, N, N])];
+  return [out, probs];
 }
 
 function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: number, N: number, D: number): tf.Tensor2D {
@@ -122,11 +162,13 @@ export function block(
   B: number,
   N: number,
   mask?: tf.Tensor | null,
+  want: 'none' | 'all' | { queryRow: number } = 'none',
+  chunkAbove?: number,
 ): BlockOut {
   const pre = `backbone.blocks.${i}.`;
   const D = c.embedDim;
   const h1 = layerNorm(x, param(p, `${pre}norm1.weight`), param(p, `${pre}norm1.bias`), c.lnEps);
-  const [a, attn] = attention(p, c, i, h1, B, N);
+  const [a, attn] = attention(p, c, i, h1, B, N, want, chunkAbove);
   const x1 = tf.add(x, dropPath(a, mask, B, N, D)) as tf.Tensor2D;
   const h2 = layerNorm(x1, param(p, `${pre}norm2.weight`), param(p, `${pre}norm2.bias`), c.lnEps);
   const m = linear(
@@ -142,6 +184,10 @@ export interface ForwardOptions {
   dropPath?: DropPathMasks;
   /** Stop after this block and return its attention (default: run all blocks). */
   attentionOfBlock?: number;
+  /** Return only this query token's attention row (B, nh, 1, N): what the inspector shows. */
+  attentionQuery?: number;
+  /** Attention-weight count above which heads are computed one at a time (tests lower it). */
+  chunkAttentionAbove?: number;
 }
 
 export interface ForwardOut {
@@ -165,7 +211,9 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
   let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
   let attn: tf.Tensor4D | undefined;
   for (let i = 0; i <= last; i++) {
-    const out = block(p, c, i, h, B, N, opts.dropPath?.[i]);
+    // Probabilities are kept only for the block whose attention is returned (never in training).
+    const want = i !== last || opts.dropPath ? 'none' : opts.attentionQuery !== undefined ? { queryRow: opts.attentionQuery } : 'all';
+    const out = block(p, c, i, h, B, N, opts.dropPath?.[i], want, opts.chunkAttentionAbove);
     h = out.x;
     attn = out.attn;
   }
