@@ -74,20 +74,29 @@ export function LineChart(props: LineChartProps) {
   const innerH = height - M.top - M.bottom;
   const hasData = series.some((s) => s.x.length > 0);
 
+  // Decimated lines are cached per series object: a series whose object is unchanged (a planned
+  // schedule) is not recomputed when another series of the chart (the applied values) grows.
+  const cache = useRef(new WeakMap<ChartSeries, { params: string; drawn: Drawn }>());
   const drawn: Drawn[] = useMemo(() => {
-    const buckets = Math.max(50, Math.min(1000, Math.round(innerW)));
+    const buckets = Math.max(50, Math.min(1000, Math.round(innerW / 2)));
     return series.map((s) => {
+      const params = `${smoothing}|${zoom?.join()}|${buckets}|${s.x.length}`;
+      const hit = cache.current.get(s);
+      if (hit && hit.params === params) return hit.drawn;
       const smooth = smoothing > 0 && !s.raw;
       const y = smooth ? emaSmooth(s.y, smoothing) : s.y;
-      return {
+      const d: Drawn = {
         series: s,
         shown: minMaxDownsample(s.x, y, buckets, zoom ?? undefined),
         faint: smooth ? minMaxDownsample(s.x, s.y, buckets, zoom ?? undefined) : null,
       };
+      cache.current.set(s, { params, drawn: d });
+      return d;
     });
   }, [series, smoothing, zoom, innerW]);
 
-  const x = useMemo(() => {
+  // Domains first (plain numbers), so scales and paths stay identical while the data in view does.
+  const [x0, x1] = useMemo((): [number, number] => {
     let lo = Infinity;
     let hi = -Infinity;
     for (const s of series) {
@@ -97,13 +106,11 @@ export function LineChart(props: LineChartProps) {
     }
     if (zoom) [lo, hi] = zoom;
     if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-    if (hi === lo) hi = lo + 1;
-    return scaleLinear().domain([lo, hi]).range([0, innerW]);
-  }, [series, zoom, innerW]);
+    return [lo, hi === lo ? lo + 1 : hi];
+  }, [series, zoom]);
 
-  const y = useMemo(() => {
-    if (props.yDomain) return scaleLinear().domain(props.yDomain).range([innerH, 0]);
-    const [x0, x1] = x.domain();
+  const [y0, y1] = useMemo((): [number, number] => {
+    if (props.yDomain) return props.yDomain;
     let lo = Infinity;
     let hi = -Infinity;
     for (const d of drawn) {
@@ -120,16 +127,31 @@ export function LineChart(props: LineChartProps) {
       lo = Math.min(lo, r.y);
       hi = Math.max(hi, r.y);
     }
-    if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-    if (hi === lo) [lo, hi] = [lo - Math.abs(lo) * 0.1 - 1e-9, hi + Math.abs(hi) * 0.1 + 1e-9];
-    return scaleLinear().domain([lo, hi]).range([innerH, 0]).nice();
-  }, [drawn, x, refLines, innerH, props.yDomain]);
+    if (!Number.isFinite(lo)) return [0, 1];
+    if (hi === lo) return [lo - Math.abs(lo) * 0.1 - 1e-9, hi + Math.abs(hi) * 0.1 + 1e-9];
+    return [lo, hi];
+  }, [drawn, x0, x1, refLines, props.yDomain]);
 
-  const path = (p: Points) =>
-    line<number>()
-      .defined((i) => Number.isFinite(p.y[i]))
-      .x((i) => x(p.x[i]))
-      .y((i) => y(p.y[i]))(Array.from({ length: p.x.length }, (_, i) => i)) ?? '';
+  const x = useMemo(() => scaleLinear().domain([x0, x1]).range([0, innerW]), [x0, x1, innerW]);
+  const y = useMemo(() => {
+    const s = scaleLinear().domain([y0, y1]).range([innerH, 0]);
+    return props.yDomain ? s : s.nice();
+  }, [y0, y1, innerH, props.yDomain]);
+
+  // SVG path strings, cached per decimated line and scale: an unchanged line keeps its exact
+  // string, so React leaves its element (and the browser its paint) alone.
+  const pathCache = useRef(new WeakMap<Points, { x: typeof x; y: typeof y; d: string }>());
+  const path = (p: Points) => {
+    const hit = pathCache.current.get(p);
+    if (hit && hit.x === x && hit.y === y) return hit.d;
+    const d =
+      line<number>()
+        .defined((i) => Number.isFinite(p.y[i]))
+        .x((i) => x(p.x[i]))
+        .y((i) => y(p.y[i]))(Array.from({ length: p.x.length }, (_, i) => i)) ?? '';
+    pathCache.current.set(p, { x, y, d });
+    return d;
+  };
 
   // Axes: d3 draws into React-owned groups.
   useLayoutEffect(() => {
@@ -263,7 +285,7 @@ export function LineChart(props: LineChartProps) {
                   d.faint ? <path key={`${d.series.key}-raw`} d={path(d.faint)} className="line faint" style={{ stroke: d.series.color }} /> : null,
                 )}
                 {drawn.map((d) => (
-                  <path key={d.series.key} d={path(d.shown)} className="line" style={{ stroke: d.series.color }} />
+                  <path key={d.series.key} d={path(d.shown)} className="line" style={{ stroke: d.series.color }} data-series={d.series.key} data-points={d.series.x.length} />
                 ))}
                 {marker != null && Number.isFinite(marker) && (
                   <line className="marker" x1={x(marker)} x2={x(marker)} y1={0} y2={innerH} />

@@ -26,26 +26,37 @@ export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number]
 }
 
 /**
- * A store value that re-renders the component at most once per animation frame, however often the
- * store changes (metrics arrive in bursts while training).
+ * A store value that re-renders the component at most once per animation frame and at most every
+ * `minIntervalMs`, however often the store changes (metrics arrive in bursts while training).
  */
-export function useFrameThrottled<T>(selector: (s: Store) => T): T {
+export function useFrameThrottled<T>(selector: (s: Store) => T, minIntervalMs = 0): T {
   const [value, setValue] = useState(() => selector(useStore.getState()));
   const selectorRef = useRef(selector);
   selectorRef.current = selector;
   useEffect(() => {
     let frame = 0;
-    const unsub = useStore.subscribe(() => {
-      if (frame) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
+    const update = () => {
+      timer = undefined;
       frame = requestAnimationFrame(() => {
         frame = 0;
+        last = performance.now();
         setValue(selectorRef.current(useStore.getState()));
       });
+    };
+    const unsub = useStore.subscribe(() => {
+      if (frame || timer !== undefined) return;
+      timer = setTimeout(update, Math.max(0, last + minIntervalMs - performance.now()));
     });
     return () => {
       unsub();
       cancelAnimationFrame(frame);
+      clearTimeout(timer);
     };
-  }, []);
+  }, [minIntervalMs]);
   return value;
 }
+
+/** How often live charts redraw while training, ms: smooth to the eye, cheap for the main thread. */
+export const CHART_REDRAW_MS = 250;

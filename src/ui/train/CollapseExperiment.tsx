@@ -1,7 +1,7 @@
 /** Figure 7 of the DINO paper in miniature: entropy and KL of three runs as small multiples. */
 import { useMemo } from 'react';
 import { LineChart } from '../charts/LineChart';
-import { useFrameThrottled } from '../charts/hooks';
+import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
 import { COLLAPSE_RUNS, cancelCollapseExperiment, runCollapseExperiment } from '../collapse-experiment';
 import { isActive, startBlocker } from '../run-actions';
 import { useStore } from '../store';
@@ -12,7 +12,7 @@ function useLiveRun(): ExperimentRun | null {
   const status = useStore((s) => s.experimentStatus);
   const index = useStore((s) => s.experimentIndex);
   const done = useStore((s) => s.experimentRuns.length);
-  useFrameThrottled((s) => s.metricsVersion);
+  useFrameThrottled((s) => s.metricsVersion, CHART_REDRAW_MS);
   if (status !== 'running' || done > index) return null;
   const m = useStore.getState().metrics;
   const r = COLLAPSE_RUNS[index];

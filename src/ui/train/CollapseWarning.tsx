@@ -1,6 +1,6 @@
 /** A plain-language warning when the entropy and KL curves show collapse. */
 import { detectCollapse } from '../collapse';
-import { useFrameThrottled } from '../charts/hooks';
+import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
 import { useRunK } from './MetricCharts';
 
 export function CollapseWarning() {
@@ -8,7 +8,7 @@ export function CollapseWarning() {
   const diagnosis = useFrameThrottled((s) => {
     const m = s.metrics;
     return detectCollapse(m.column('step'), m.column('kl'), m.column('teacherEntropy'), Math.log(K));
-  });
+  }, CHART_REDRAW_MS);
   if (!diagnosis) return null;
   return (
     <div className="banner warn" role="alert" data-testid="collapse-warning">

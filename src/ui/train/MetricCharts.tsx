@@ -1,6 +1,6 @@
 /** Live training curves: the loss against ln K, the collapse diagnostics, the center, speed, memory. */
 import { LineChart, type ChartSeries } from '../charts/LineChart';
-import { useFrameThrottled } from '../charts/hooks';
+import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
 import { useStore } from '../store';
 import type { MetricField } from '../store/metrics';
 
@@ -9,7 +9,7 @@ export function useRunK(): number {
 }
 
 export function MetricCharts() {
-  useFrameThrottled((s) => s.metricsVersion);
+  useFrameThrottled((s) => s.metricsVersion, CHART_REDRAW_MS);
   const metrics = useStore.getState().metrics;
   const smoothing = useStore((s) => s.smoothing);
   const zoom = useStore((s) => s.zoom);

@@ -9,7 +9,6 @@ import { buildSchedules } from '../../shared/schedule';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
 import { useFrameThrottled } from '../charts/hooks';
 import { useStore } from '../store';
-import type { MetricField } from '../store/metrics';
 
 /** Steps per epoch of the dataset: the last partial batch is dropped. */
 export function useStepsPerEpoch(): number {
@@ -26,42 +25,48 @@ function useSchedules(train: TrainConfig, stepsPerEpoch: number): Schedules | nu
   }, [configured, train, stepsPerEpoch]);
 }
 
+type PlanKey = 'lr' | 'wd' | 'momentum' | 'teacherTemp';
+
+/** The applied values and the current-step marker move slowly on these scales: redraw every second. */
+const SCHEDULE_REDRAW_MS = 1000;
+
 const range = (n: number, scale = 1) => Float64Array.from({ length: n }, (_, i) => i * scale);
 
 export function ScheduleCharts() {
-  useFrameThrottled((s) => s.metricsVersion);
+  useFrameThrottled((s) => s.metricsVersion, SCHEDULE_REDRAW_MS);
   const train = useStore((s) => s.config.train);
-  const step = useStore((s) => s.progress?.step ?? null);
+  const step = useFrameThrottled((s) => s.progress?.step ?? null, SCHEDULE_REDRAW_MS);
   const stepsPerEpoch = useStepsPerEpoch();
   const schedules = useSchedules(train, stepsPerEpoch);
   const metrics = useStore.getState().metrics;
   const smoothing = 0;
   const empty = `Add at least ${train.batchSize} images (one batch) to plot the schedules`;
 
-  const charts = useMemo(() => {
+  // Planned lines change only with the schedules; the applied values with every metrics batch.
+  const planned = useMemo(() => {
     if (!schedules) return null;
     const steps = range(schedules.lr.length);
-    const epochs = range(schedules.teacherTemp.length, schedules.stepsPerEpoch);
+    const line = (key: PlanKey, y: Float64Array, x: Float64Array, color: string): ChartSeries => ({ key, label: 'planned', x, y, color, raw: true });
     return {
-      lr: { x: steps, y: schedules.lr },
-      wd: { x: steps, y: schedules.wd },
-      momentum: { x: steps, y: schedules.momentum },
-      teacherTemp: { x: epochs, y: schedules.teacherTemp },
+      lr: line('lr', schedules.lr, steps, 'var(--c-lr)'),
+      wd: line('wd', schedules.wd, steps, 'var(--c-wd)'),
+      momentum: line('momentum', schedules.momentum, steps, 'var(--c-momentum)'),
+      teacherTemp: line('teacherTemp', schedules.teacherTemp, range(schedules.teacherTemp.length, schedules.stepsPerEpoch), 'var(--c-temp)'),
     };
   }, [schedules]);
 
-  const plan = (key: keyof NonNullable<typeof charts>, label: string, color: string): ChartSeries[] => {
-    const applied: ChartSeries = { key: `${key}-applied`, label: 'applied', x: metrics.column('step'), y: metrics.column(key as MetricField), color: 'var(--c-applied)', raw: true };
-    return charts ? [{ key, label, x: charts[key].x, y: charts[key].y, color, raw: true }, applied] : [];
-  };
+  const plan = (key: PlanKey): ChartSeries[] =>
+    planned
+      ? [planned[key], { key: `${key}-applied`, label: 'applied', x: metrics.column('step'), y: metrics.column(key), color: 'var(--c-applied)', raw: true }]
+      : [];
   const common = { smoothing, marker: step, emptyText: empty, compact: true };
 
   return (
     <div className="chart-grid schedules" aria-label="Schedules">
-      <LineChart {...common} title="Learning rate" fileName="schedule-lr" yFormat=".2~e" series={plan('lr', 'planned', 'var(--c-lr)')} />
-      <LineChart {...common} title="Weight decay" fileName="schedule-wd" series={plan('wd', 'planned', 'var(--c-wd)')} />
-      <LineChart {...common} title="Teacher momentum" fileName="schedule-momentum" yFormat=".5~f" series={plan('momentum', 'planned', 'var(--c-momentum)')} />
-      <LineChart {...common} title="Teacher temperature (per epoch)" fileName="schedule-teacher-temp" series={plan('teacherTemp', 'planned', 'var(--c-temp)')} />
+      <LineChart {...common} title="Learning rate" fileName="schedule-lr" yFormat=".2~e" series={plan('lr')} />
+      <LineChart {...common} title="Weight decay" fileName="schedule-wd" series={plan('wd')} />
+      <LineChart {...common} title="Teacher momentum" fileName="schedule-momentum" yFormat=".5~f" series={plan('momentum')} />
+      <LineChart {...common} title="Teacher temperature (per epoch)" fileName="schedule-teacher-temp" series={plan('teacherTemp')} />
     </div>
   );
 }
