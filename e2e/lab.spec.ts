@@ -59,7 +59,7 @@ test.describe('dinolab', () => {
     expect(errors).toEqual([]);
   });
 
-  test('nano run: the loss chart grows and the main thread has no long task over 200 ms', async ({ page }) => {
+  test('nano run: the loss chart grows, the main thread has no long task over 200 ms, a reload resumes', async ({ page }) => {
     const errors = collectErrors(page);
     await observeLongTasks(page);
     await openApp(page);
@@ -89,7 +89,14 @@ test.describe('dinolab', () => {
     await shot(page, 'train-running');
     await page.getByTestId('pause').click();
     await expect(page.getByTestId('resume')).toBeVisible({ timeout: 60_000 });
+    const pausedAt = Number(/^(\d+)/.exec((await page.getByTestId('step').textContent()) ?? '')?.[1]);
     expect(max).toBeLessThan(200);
+
+    // The worker stored a checkpoint when pausing: a reload resumes the run where it was.
+    await page.reload();
+    await expect(page.getByTestId('resumed')).toContainText(`Resumed run at step ${pausedAt}`, { timeout: 120_000 });
+    await expect.poll(() => lossPoints(page)).toBeGreaterThan(first);
+    await expect(page.getByTestId('resume')).toBeVisible();
     expect(errors).toEqual([]);
   });
 

@@ -5,11 +5,12 @@ import { client } from './worker-client';
 
 export const WEIGHT_EXTENSIONS = ['.pth', '.pt', '.safetensors', '.ckpt', '.bin'];
 
-async function sendWeights(fileName: string, bytes: ArrayBuffer): Promise<void> {
+/** `numHeads` from a Hub config.json: the weights alone cannot tell heads apart from head width. */
+async function sendWeights(fileName: string, bytes: ArrayBuffer, numHeads?: number): Promise<void> {
   const s = useStore.getState();
   s.setWeightsLoading({ what: fileName, loaded: bytes.byteLength, total: bytes.byteLength, phase: 'parse' });
   try {
-    const r = await client.request<'loadWeights'>({ type: 'loadWeights', fileName, bytes });
+    const r = await client.request<'loadWeights'>({ type: 'loadWeights', fileName, bytes, numHeads });
     if (r.type === 'weightsLoaded') s.setWeightsReport(r.report);
     else s.pushToast('info', `${fileName} is a dinolab checkpoint: the run was restored at step ${r.step}`);
   } catch (e) {
@@ -63,7 +64,7 @@ export async function loadFromHub(input: string): Promise<void> {
       (st) => hfHttpError(parsed.id, 'model.safetensors', st),
       signal,
     );
-    await sendWeights(`${parsed.id.replace('/', '__')}.safetensors`, bytes);
+    await sendWeights(`${parsed.id.replace('/', '__')}.safetensors`, bytes, arch.heads ?? undefined);
   } catch (e) {
     s.setWeightsError((e as Error).message);
     s.setWeightsLoading(null);

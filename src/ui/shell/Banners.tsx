@@ -8,7 +8,7 @@ export function DivergedBanner() {
   if (!d) return null;
   return (
     <div className="banner error" role="alert" data-testid="diverged">
-      <strong>Loss became NaN at step {d.step}; training paused.</strong> <span>{d.message}</span>{' '}
+      <strong>Loss became NaN at step {d.step}; training paused.</strong> <span className="muted">{d.message}</span>{' '}
       {d.canRollBack ? (
         <button type="button" className="primary" onClick={() => void restoreCheckpoint(null)}>
           Roll back to last good checkpoint
