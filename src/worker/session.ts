@@ -3,14 +3,13 @@
  * history) and the generic training loop: run / pause / resume / step / stop, the cadence of
  * metric read-backs and checkpoints, divergence handling. The DINO recipe itself is DinoRun.
  */
-import * as tf from '@tensorflow/tfjs';
-import { validateConfig, type RunConfig } from '../shared/config';
+import { defaultAugment, validateConfig, type RunConfig } from '../shared/config';
 import type { TensorMap } from '../shared/host-tensor';
 import type {
   AttentionRequest,
   BackendChoice,
   BackendInfo,
-  ImagePixels,
+  Network,
   MetricRow,
   Progress,
   RunState,
@@ -19,18 +18,16 @@ import type {
 } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { buildSchedules } from '../shared/schedule';
-import { attentionMaps } from '../engine/attention-maps';
 import { selectBackend, type BackendOptions } from '../engine/backend';
 import { restoreCheckpoint, saveCheckpoint, isCheckpoint } from '../engine/checkpoint';
 import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
-import { knnClassify } from '../engine/knn';
-import { centerViews, previewCrops } from '../engine/multi-crop';
-import { dinoShapes, headShapes, initDinoParams, type Params } from '../engine/params';
-import { vitCls } from '../engine/vit';
+import { previewCrops } from '../engine/multi-crop';
+import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
 import { exportOfficialCheckpoint, exportTeacherBackbone } from './export';
 import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
+import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
 export type Emit = (e: WorkerEvent) => void;
 
@@ -41,7 +38,9 @@ export class Session {
   private run: DinoRun | null = null;
   /** Image count the run was started with (its steps per epoch depend on it). */
   private runDatasetSize = 0;
-  private weights: LoadedWeights | null = null;
+  private loaded: LoadedModel | null = null;
+  /** True when weights were loaded after the current run began: the inspector shows them. */
+  private inspectLoaded = false;
   private metrics: MetricRow[] = [];
   private state: RunState = 'idle';
   private looping = false;
@@ -158,6 +157,8 @@ export class Session {
     this.run?.dispose();
     this.run = null;
     this.store.dispose();
+    // Device copies of loaded weights belong to the old backend: re-upload on next use.
+    this.loaded?.dispose();
     this.backend = await selectBackend(choice, this.backendOptions);
     if (carried) {
       const r = restoreCheckpoint(carried);
@@ -234,14 +235,15 @@ export class Session {
     let init: TensorMap | undefined;
     let center: Float32Array | undefined;
     if (fromWeights) {
-      if (!this.weights) throw new Error('no weights loaded: load a .pth or .safetensors file first, or start from random init');
-      ({ config, init, center } = this.initFromWeights(config, this.weights));
+      if (!this.loaded) throw new Error('no weights loaded: load a .pth or .safetensors file first, or start from random init');
+      ({ config, init, center } = this.initFromWeights(config, this.loaded.weights));
       this.config = config;
     }
     this.run?.dispose();
     this.run = null;
     this.metrics = [];
     this.run = new DinoRun(config, this.store.count, init, center);
+    this.inspectLoaded = false;
     this.runDatasetSize = this.store.count;
     this.emitConfigured(config);
     this.emit({ type: 'metrics', rows: [] });
@@ -374,6 +376,7 @@ export class Session {
     const r = restoreCheckpoint(bytes);
     this.run?.dispose();
     this.run = r.run;
+    this.inspectLoaded = false;
     this.runDatasetSize = r.datasetSize;
     this.config = r.run.config;
     this.metrics = r.metrics;
@@ -399,7 +402,9 @@ export class Session {
       return;
     }
     const w = loadWeights(fileName, bytes, { numHeads });
-    this.weights = w;
+    this.loaded?.dispose();
+    this.loaded = new LoadedModel(w);
+    this.inspectLoaded = true;
     this.emit({
       type: 'weightsLoaded',
       requestId,
@@ -416,107 +421,22 @@ export class Session {
 
   // ---- inspection ------------------------------------------------------------------------
 
-  /** The network to inspect: the run's teacher/student, else the loaded weights (uploaded for the call). */
-  private inspectParams(network: 'teacher' | 'student'): { params: Params; config: RunConfig['model']; owned: boolean } {
-    if (this.run) return { params: network === 'teacher' ? this.run.model.teacher : this.run.model.student, config: this.run.model.vit, owned: false };
-    if (this.weights) {
-      const params: Params = {};
-      for (const [n, t] of this.weights.backbone) params[`backbone.${n}`] = tf.tensor(t.data, t.shape);
-      return { params, config: this.weights.arch, owned: true };
-    }
+  /** The run, or the loaded weights when they came after it (or there is no run). */
+  private inspected(network: Network): InspectModel {
+    if (this.loaded && (this.inspectLoaded || !this.run)) return this.loaded.model(network);
+    if (this.run) return runModel(this.run, network);
     throw new Error('no model to inspect yet: load weights or start training');
   }
 
   private async attention(requestId: number, req: AttentionRequest): Promise<void> {
-    const { params, config, owned } = this.inspectParams(req.network);
-    try {
-      const p = config.patchSize;
-      let H: number;
-      let W: number;
-      let x: tf.Tensor4D;
-      if (req.input) {
-        [, , H, W] = req.input.shape;
-        x = tf.tensor4d(req.input.data, req.input.shape);
-      } else {
-        H = Math.max(p, Math.floor(req.size[0] / p) * p);
-        W = Math.max(p, Math.floor(req.size[1] / p) * p);
-        x = imageToInput(req.image, H, W, this.config?.augment.mean ?? [0.485, 0.456, 0.406], this.config?.augment.std ?? [0.229, 0.224, 0.225]);
-      }
-      const block = req.block < 0 ? config.depth + req.block : req.block;
-      const maps = await attentionMaps(params, config, x, block, req.query);
-      x.dispose();
-      this.emit({
-        type: 'attention',
-        requestId,
-        result: {
-          maps: maps.maps,
-          heads: maps.heads,
-          grid: maps.grid,
-          size: [H, W],
-          patchSize: p,
-          network: req.network,
-          block,
-          query: req.query,
-          step: this.run?.step ?? 0,
-        },
-      });
-    } finally {
-      if (owned) for (const t of Object.values(params)) t.dispose();
-    }
+    const result = await computeAttention(this.inspected(req.network), req, this.config?.augment ?? null, this.run?.step ?? 0);
+    this.emit({ type: 'attention', requestId, result });
   }
 
   private async knn(requestId: number, k: number, temperature: number): Promise<void> {
-    const { params, config, owned } = this.inspectParams('teacher');
-    try {
-      const labels = this.store.labels;
-      const names = [...new Set(labels.filter((l): l is string => l !== null))].sort();
-      if (names.length < 2) throw new Error('k-NN needs labelled images of at least two classes (folder names are labels)');
-      const labelled = labels.map((l, i) => (l === null ? -1 : i)).filter((i) => i >= 0);
-      // Every fifth labelled image is a query, the rest the memory bank.
-      const test = labelled.filter((_, j) => j % 5 === 0);
-      const train = labelled.filter((_, j) => j % 5 !== 0);
-      const size = this.config?.augment.globalSize ?? config.imgSize;
-      const augment = this.config?.augment ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-      const feats = async (idx: number[]): Promise<tf.Tensor2D> => {
-        const parts: tf.Tensor2D[] = [];
-        const chunk = Math.min(64, idx.length);
-        for (let i = 0; i < idx.length; i += chunk) {
-          // Pad the last chunk by repeating indices: one batch shape, so WebGPU's buffer pool does not grow.
-          const part = Int32Array.from({ length: chunk }, (_, j) => idx[Math.min(i + j, idx.length - 1)]);
-          const x = centerViews(this.store, part, size, augment as RunConfig['augment']);
-          const f = vitCls(params, config, x);
-          const n = Math.min(chunk, idx.length - i);
-          parts.push(n === chunk ? f : (tf.slice(f, [0, 0], [n, -1]) as tf.Tensor2D));
-          if (n !== chunk) f.dispose();
-          x.dispose();
-          await new Promise((r) => setTimeout(r, 0));
-        }
-        const out = tf.concat(parts, 0) as tf.Tensor2D;
-        parts.forEach((t) => t.dispose());
-        return out;
-      };
-      const trF = await feats(train);
-      const teF = await feats(test);
-      const toIds = (idx: number[]) => Int32Array.from(idx, (i) => names.indexOf(labels[i]!));
-      const r = await knnClassify(trF, toIds(train), teF, toIds(test), names.length, k, temperature);
-      trF.dispose();
-      teF.dispose();
-      this.emit({ type: 'knn', requestId, top1: r.top1, top5: r.top5, nTrain: train.length, nTest: test.length });
-    } finally {
-      if (owned) for (const t of Object.values(params)) t.dispose();
-    }
+    const m = this.inspected('teacher');
+    const augment = this.config?.augment ?? defaultAugment;
+    const r = await knnEvaluate(m, this.store, augment, this.config?.augment.globalSize ?? m.config.imgSize, k, temperature);
+    this.emit({ type: 'knn', requestId, top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest });
   }
-}
-
-/** RGB bytes -> bilinear resize to H x W -> ImageNet-normalised NCHW (1, 3, H, W). Caller owns it. */
-export function imageToInput(img: ImagePixels, H: number, W: number, mean: number[], std: number[]): tf.Tensor4D {
-  if (img.pixels.length !== img.width * img.height * 3) {
-    throw new Error(`image bytes (${img.pixels.length}) do not match ${img.width}x${img.height} RGB`);
-  }
-  return tf.tidy(() => {
-    const x = tf.div(tf.tensor3d(Float32Array.from(img.pixels), [img.height, img.width, 3]), 255);
-    const resized = tf.image.resizeBilinear(tf.expandDims(x, 0) as tf.Tensor4D, [H, W], false, true);
-    const normed = tf.div(tf.sub(resized, tf.tensor1d(mean)), tf.tensor1d(std));
-    return tf.transpose(normed, [0, 3, 1, 2]) as tf.Tensor4D;
-  });
 }
