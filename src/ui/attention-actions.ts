@@ -70,6 +70,3 @@ export async function requestAttention(): Promise<void> {
   }
 }
 
-export function isAttentionBusy(): boolean {
-  return useStore.getState().attentionPending;
-}

@@ -206,18 +206,20 @@ export function LineChart(props: LineChartProps) {
       `${props.fileName}.csv`,
       'text/csv',
     );
-  const exportSvg = () => svgRef.current && download(standaloneSvg(svgRef.current, title), `${props.fileName}.svg`, 'image/svg+xml');
+  const legendRef = useRef<HTMLSpanElement>(null);
+  const exportSvg = () =>
+    svgRef.current && download(standaloneSvg(svgRef.current, title, legendRef.current).text, `${props.fileName}.svg`, 'image/svg+xml');
   const exportPng = async () => {
     if (!svgRef.current) return;
-    const { width: w, height: h } = svgRef.current.getBoundingClientRect();
-    download(await svgToPng(standaloneSvg(svgRef.current, title), w, h), `${props.fileName}.png`);
+    const { text, width: w, height: h } = standaloneSvg(svgRef.current, title, legendRef.current);
+    download(await svgToPng(text, w, h), `${props.fileName}.png`);
   };
 
   return (
     <figure className={`chart${props.compact ? ' compact' : ''}`} data-testid={props.testId}>
       <figcaption className="chart-head">
         <span className="chart-title">{title}</span>
-        <span className="chart-legend">
+        <span className="chart-legend" ref={legendRef}>
           {series.map((s) => (
             <span key={s.key} className="legend-item">
               <i style={{ background: s.color }} aria-hidden="true" />
