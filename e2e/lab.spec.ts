@@ -4,6 +4,9 @@
  * main thread stays responsive, one heatmap per head in the inspector, and a dataset that survives
  * a reload. Screenshots of each screen go to e2e/artifacts/ for review.
  */
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { runPresets } from '../src/shared/config';
 import {
@@ -16,6 +19,7 @@ import {
   openApp,
   pageNow,
   sample,
+  SAMPLES,
   shot,
   waitForDemo,
 } from './helpers';
@@ -56,6 +60,24 @@ test.describe('dinolab', () => {
     await expect(page.getByRole('listitem', { name: /^chelsea\.png,/ })).toHaveCount(2);
     await expect(page.getByRole('listitem', { name: /^rocket\.jpg,/ })).toHaveCount(2);
     await shot(page, 'data-dropped');
+    expect(errors).toEqual([]);
+  });
+
+  test('a picked folder labels each image with its parent folder', async ({ page }) => {
+    const errors = collectErrors(page);
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'dinolab-')), 'pets');
+    for (const [folder, file] of [['cats', 'chelsea.png'], ['space', 'rocket.jpg'], ['space', 'astronaut.png']]) {
+      mkdirSync(path.join(root, folder), { recursive: true });
+      copyFileSync(path.join(SAMPLES, file), path.join(root, folder, file));
+    }
+    await openApp(page);
+    const before = await waitForDemo(page);
+    await page.getByLabel('Add a folder of images').setInputFiles(root);
+    await expect.poll(() => imageCount(page)).toBe(before + 3);
+    await expect(page.getByRole('button', { name: 'cats 1' })).toBeVisible();
+    await page.getByRole('button', { name: 'space 2' }).click();
+    await expect(page.getByRole('listitem', { name: /^rocket\.jpg, label space,/ })).toBeVisible();
+    await expect(page.getByRole('listitem', { name: /^astronaut\.png, label space,/ })).toBeVisible();
     expect(errors).toEqual([]);
   });
 
