@@ -1,4 +1,5 @@
 /** Worker events into the store: one exhaustive switch over the protocol's event union. */
+import { runPresets } from '../shared/config';
 import type { WorkerEvent } from '../shared/protocol';
 import { useStore } from './store';
 
@@ -29,6 +30,11 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
     case 'restored':
       // Whatever was charted after the restored step no longer describes the model.
       s.truncateMetrics(event.step);
+      // The form shows the restored run's config (the worker sent it just before).
+      if (s.configured) {
+        const same = JSON.stringify(s.configured.config) === JSON.stringify(runPresets[s.preset]);
+        s.replaceConfig(s.configured.config, !same);
+      }
       s.setDiverged(null);
       if (!answered) s.setResumedAt(event.step);
       break;

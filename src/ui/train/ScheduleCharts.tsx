@@ -8,6 +8,7 @@ import type { Schedules } from '../../shared/protocol';
 import { buildSchedules } from '../../shared/schedule';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
 import { useFrameThrottled } from '../charts/hooks';
+import { isActive } from '../run-actions';
 import { useStore } from '../store';
 
 /** Steps per epoch of the dataset: the last partial batch is dropped. */
@@ -15,14 +16,16 @@ export function useStepsPerEpoch(): number {
   return useStore((s) => Math.floor((s.workerDataset?.count ?? s.images.length) / Math.max(1, s.config.train.batchSize)));
 }
 
-/** The worker's schedules when they belong to the config on screen, else computed here. */
+/** The worker's schedules while a run is active or when they belong to the config on screen,
+ *  else computed here from the form. */
 function useSchedules(train: TrainConfig, stepsPerEpoch: number): Schedules | null {
   const configured = useStore((s) => s.configured);
+  const active = useStore((s) => isActive(s.progress?.state ?? 'idle'));
   return useMemo(() => {
-    if (configured && JSON.stringify(configured.config.train) === JSON.stringify(train)) return configured.schedules;
+    if (configured && (active || JSON.stringify(configured.config.train) === JSON.stringify(train))) return configured.schedules;
     if (stepsPerEpoch < 1) return null;
     return buildSchedules(train, stepsPerEpoch);
-  }, [configured, train, stepsPerEpoch]);
+  }, [configured, active, train, stepsPerEpoch]);
 }
 
 type PlanKey = 'lr' | 'wd' | 'momentum' | 'teacherTemp';
