@@ -19,7 +19,8 @@ export async function previewAugmentations(imageId: string): Promise<void> {
       config: s.config,
     });
     s.setAugmentPreview({ imageId, name: meta.name, crops: r.crops, kinds: r.kinds }, false);
-  } catch {
+  } catch (e) {
     s.setAugmentPreview(useStore.getState().augmentPreview, false);
+    s.pushToast('error', `Augmentation preview: ${(e as Error).message}`);
   }
 }

@@ -42,7 +42,8 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       s.setDiverged({ step: event.step, message: event.message, canRollBack: event.canRollBack });
       break;
     case 'error':
-      s.pushToast('error', event.message);
+      // An error that answers a request is shown by whoever asked (inline or as a toast).
+      if (!answered) s.pushToast('error', event.message);
       break;
     case 'checkpoint':
     case 'exported':

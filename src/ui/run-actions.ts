@@ -78,8 +78,8 @@ export async function restoreCheckpoint(bytes: ArrayBuffer | null): Promise<void
   try {
     const r = await client.request<'restoreCheckpoint'>({ type: 'restoreCheckpoint', bytes });
     s.pushToast('info', bytes ? `Checkpoint restored at step ${r.step}` : `Rolled back to the last good checkpoint (step ${r.step})`);
-  } catch {
-    // The worker's error event already shows the reason.
+  } catch (e) {
+    s.pushToast('error', (e as Error).message);
   }
 }
 
@@ -87,8 +87,8 @@ export async function downloadCheckpoint(): Promise<void> {
   try {
     const r = await client.request<'saveCheckpoint'>({ type: 'saveCheckpoint' });
     download(r.bytes, r.fileName);
-  } catch {
-    // Shown by the error event.
+  } catch (e) {
+    useStore.getState().pushToast('error', (e as Error).message);
   }
 }
 
@@ -96,8 +96,8 @@ export async function exportWeights(format: 'official-checkpoint' | 'teacher-bac
   try {
     const r = await client.request<'exportWeights'>({ type: 'exportWeights', format });
     download(r.bytes, r.fileName);
-  } catch {
-    // Shown by the error event.
+  } catch (e) {
+    useStore.getState().pushToast('error', (e as Error).message);
   }
 }
 
@@ -107,7 +107,8 @@ export async function evaluateKnn(k = 20, temperature = 0.07): Promise<void> {
   try {
     const r = await client.request<'knn'>({ type: 'knn', k, temperature });
     s.setKnn({ top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest, step: useStore.getState().progress?.step ?? 0 }, false);
-  } catch {
+  } catch (e) {
     s.setKnn(useStore.getState().knn, false);
+    s.pushToast('error', `k-NN: ${(e as Error).message}`);
   }
 }

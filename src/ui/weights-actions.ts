@@ -14,21 +14,21 @@ async function sendWeights(fileName: string, bytes: ArrayBuffer, numHeads?: numb
     if (r.type === 'weightsLoaded') s.setWeightsReport(r.report);
     else s.pushToast('info', `${fileName} is a dinolab checkpoint: the run was restored at step ${r.step}`);
   } catch (e) {
-    s.setWeightsError(`${fileName}: ${(e as Error).message}`);
+    s.setWeightsError((e as Error).message);
   } finally {
     s.setWeightsLoading(null);
   }
 }
 
-export async function loadWeightsFile(file: File): Promise<void> {
+/** `numHeads`: needed only when the width is not a multiple of 64 (the released models' head width). */
+export async function loadWeightsFile(file: File, numHeads?: number): Promise<void> {
   const s = useStore.getState();
   s.setWeightsError(null);
-  s.setHubHeads(null);
   if (!WEIGHT_EXTENSIONS.some((ext) => file.name.toLowerCase().endsWith(ext))) {
     s.setWeightsError(`${file.name}: not a weights file (expected .pth or .safetensors)`);
     return;
   }
-  await sendWeights(file.name, await file.arrayBuffer());
+  await sendWeights(file.name, await file.arrayBuffer(), numHeads);
 }
 
 let abort: AbortController | null = null;
@@ -57,7 +57,6 @@ export async function loadFromHub(input: string): Promise<void> {
       throw new Error(`${parsed.id}: config.json is not valid JSON`);
     }
     const arch = readHfConfig(parsed.id, configJson);
-    s.setHubHeads(arch.heads);
     const bytes = await fetchWithProgress(
       hfFileUrl(parsed, 'model.safetensors'),
       ({ loaded, total }) => s.setWeightsLoading({ what: `${parsed.id}/model.safetensors`, loaded, total, phase: 'download' }),
@@ -73,12 +72,12 @@ export async function loadFromHub(input: string): Promise<void> {
   }
 }
 
-/** Make the run's model match the loaded weights (heads from the Hub's config.json when known). */
+/** Make the run's model match the loaded weights. */
 export function adoptArchitecture(): void {
   const s = useStore.getState();
   const report = s.weightsReport;
   if (!report) return;
-  const model = { ...report.arch, numHeads: s.hubHeads ?? report.arch.numHeads };
+  const model = report.arch;
   s.replaceConfig({ ...s.config, model }, true);
   s.setFromWeights(true);
   s.pushToast('info', `Model set to the loaded architecture (patch ${model.patchSize}, width ${model.embedDim}, depth ${model.depth}, ${model.numHeads} heads)`);

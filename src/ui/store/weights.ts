@@ -15,21 +15,16 @@ export interface WeightsSlice {
   weightsReport: WeightsReport | null;
   weightsLoading: WeightsLoading | null;
   weightsError: string | null;
-  /** Heads according to the Hub's config.json (the weights alone cannot say). */
-  hubHeads: number | null;
   setWeightsReport: (r: WeightsReport | null) => void;
   setWeightsLoading: (l: WeightsLoading | null) => void;
   setWeightsError: (e: string | null) => void;
-  setHubHeads: (h: number | null) => void;
 }
 
 export const createWeightsSlice: StateCreator<Store, [], [], WeightsSlice> = (set) => ({
   weightsReport: null,
   weightsLoading: null,
   weightsError: null,
-  hubHeads: null,
   setWeightsReport: (weightsReport) => set({ weightsReport, weightsError: null }),
   setWeightsLoading: (weightsLoading) => set({ weightsLoading }),
   setWeightsError: (weightsError) => set({ weightsError }),
-  setHubHeads: (hubHeads) => set({ hubHeads }),
 });

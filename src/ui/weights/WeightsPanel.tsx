@@ -25,12 +25,11 @@ function LoadProgress() {
 
 function Report() {
   const r = useStore((s) => s.weightsReport);
-  const hubHeads = useStore((s) => s.hubHeads);
   const model = useStore((s) => s.config.model);
   if (!r) return <p className="empty">No weights loaded: the run starts from a fresh initialisation.</p>;
   const a = r.arch;
   const grid = a.imgSize / a.patchSize;
-  const matches = model.patchSize === a.patchSize && model.embedDim === a.embedDim && model.depth === a.depth && model.numHeads === (hubHeads ?? a.numHeads);
+  const matches = model.patchSize === a.patchSize && model.embedDim === a.embedDim && model.depth === a.depth && model.numHeads === a.numHeads;
   return (
     <section className="report" aria-label="Loaded weights" data-testid="weights-report">
       <h3>{r.fileName}</h3>
@@ -54,8 +53,7 @@ function Report() {
         <div>
           <dt>Heads</dt>
           <dd>
-            {hubHeads ?? a.numHeads}
-            {hubHeads !== null && hubHeads !== a.numHeads && <span className="muted"> (config.json; weights suggested {a.numHeads})</span>}
+            {a.numHeads} <span className="muted">(head width {a.embedDim / a.numHeads})</span>
           </dd>
         </div>
         <div>
@@ -105,6 +103,8 @@ export function WeightsPanel() {
   const error = useStore((s) => s.weightsError);
   const input = useRef<HTMLInputElement>(null);
   const [hubId, setHubId] = useState('facebook/dino-vits8');
+  const [heads, setHeads] = useState('');
+  const headsHint = /^\d+$/.test(heads) && Number(heads) > 0 ? Number(heads) : undefined;
   const [over, setOver] = useState(false);
 
   return (
@@ -120,16 +120,29 @@ export function WeightsPanel() {
           e.preventDefault();
           setOver(false);
           const f = e.dataTransfer.files[0];
-          if (f) void loadWeightsFile(f);
+          if (f) void loadWeightsFile(f, headsHint);
         }}
       >
         <p className="drop-title">Drop a .pth or .safetensors file</p>
         <p className="muted">
           An official DINO backbone or checkpoint (e.g. dino_deitsmall8_pretrain.pth), a Hugging Face ViT, or a dinolab checkpoint.
         </p>
-        <button type="button" disabled={loading} onClick={() => input.current?.click()}>
-          Choose a weights file…
-        </button>
+        <div className="toolbar">
+          <button type="button" disabled={loading} onClick={() => input.current?.click()}>
+            Choose a weights file…
+          </button>
+          <label title="Weights do not record the number of heads; it is inferred as width / 64 (the released models' head width) unless given here">
+            Heads
+            <input
+              className="num"
+              inputMode="numeric"
+              placeholder="width / 64"
+              value={heads}
+              onChange={(e) => setHeads(e.target.value.trim())}
+              aria-label="Number of attention heads (optional)"
+            />
+          </label>
+        </div>
         <input
           ref={input}
           type="file"
@@ -138,7 +151,7 @@ export function WeightsPanel() {
           aria-label="Weights file"
           onChange={(e) => {
             const f = e.target.files?.[0];
-            if (f) void loadWeightsFile(f);
+            if (f) void loadWeightsFile(f, headsHint);
             e.target.value = '';
           }}
         />
