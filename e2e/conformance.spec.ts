@@ -4,9 +4,10 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 
-const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(__dirname, '../../shared/golden'));
+const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../shared/golden'));
 const cases = existsSync(goldenRoot) ? readdirSync(goldenRoot).filter((d) => existsSync(path.join(goldenRoot, d, 'manifest.json'))) : [];
 
 test('golden cases exist', () => {

@@ -8,7 +8,16 @@ import { loadSettings, saveSettings } from './settings';
 import { applySettings, settingsOf, useStore } from './store';
 import { client } from './worker-client';
 
+/**
+ * A handle for automation and the browser console (`window.dinolab`): the store and the worker
+ * client, the same objects the UI uses. End-to-end tests use it to check numbers behind the pictures.
+ */
+function exposeHandle(): void {
+  (globalThis as unknown as { dinolab?: unknown }).dinolab = { store: useStore, client };
+}
+
 export async function start(): Promise<void> {
+  exposeHandle();
   applySettings(loadSettings());
   let saved = JSON.stringify(settingsOf(useStore.getState()));
   useStore.subscribe((s) => {
