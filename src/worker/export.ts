@@ -1,11 +1,10 @@
 /**
  * Exports in the official layouts, so PyTorch DINO code can continue or evaluate a browser run:
- * a `main_dino.py`-style checkpoint (.pth) and the teacher backbone as plain safetensors.
+ * a `main_dino.py`-style checkpoint (.pth) and the teacher backbone as a plain state dict (.pth).
  */
 import type { TensorMap } from '../shared/host-tensor';
 import type { DinoRun } from '../engine/dino-run';
 import { toHost } from '../engine/params';
-import { writeSafetensors } from '../engine/weights/safetensors';
 import { writePth } from '../engine/weights/pth-writer';
 
 function strip(map: TensorMap, prefix: string, add = ''): TensorMap {
@@ -14,13 +13,10 @@ function strip(map: TensorMap, prefix: string, add = ''): TensorMap {
   return out;
 }
 
+/** The teacher backbone as a plain state dict, like the released `dino_*_pretrain.pth` files. */
 export async function exportTeacherBackbone(run: DinoRun): Promise<{ bytes: Uint8Array; fileName: string }> {
   const teacher = await toHost(run.model.teacher);
-  const bytes = writeSafetensors(strip(teacher, 'backbone.'), {
-    format: 'pt',
-    'dinolab.config': JSON.stringify({ model: run.config.model }),
-  });
-  return { bytes, fileName: `dinolab-teacher-backbone-step${run.step}.safetensors` };
+  return { bytes: writePth(strip(teacher, 'backbone.'), 'backbone'), fileName: `dinolab-teacher-backbone-step${run.step}.pth` };
 }
 
 /** `checkpoint.pth` as main_dino.py writes it: student (module.-prefixed), teacher, epoch, dino_loss.center. */

@@ -85,7 +85,7 @@ export function ExportPanel() {
             <button type="button" disabled={!hasRun} title={why} onClick={() => void exportWeights('official-checkpoint')}>
               Official checkpoint (.pth)
             </button>
-            <p className="muted">The layout of main_dino.py's checkpoint.pth: student, teacher, optimizer, epoch, args.</p>
+            <p className="muted">The layout of main_dino.py's checkpoint.pth: student, teacher, epoch and the DINO loss center (no optimizer state or args).</p>
           </div>
           <div>
             <button type="button" disabled={!hasRun} title={why} onClick={() => void exportWeights('teacher-backbone')}>
