@@ -1,0 +1,29 @@
+/**
+ * A run that blows up: with an absurd learning rate the loss becomes non-finite; the worker pauses
+ * the run and the lab says so plainly, offering the roll-back when a good checkpoint exists.
+ */
+import { expect, test } from '@playwright/test';
+import { openApp, waitForDemo } from './helpers';
+
+test('a NaN loss pauses training with a clear banner and a roll-back to the last checkpoint', async ({ page }) => {
+  await openApp(page);
+  await waitForDemo(page);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('Batch size').fill('8');
+  // A few sane steps first, so a good checkpoint is stored when the run pauses.
+  await page.getByTestId('step-once').click();
+  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 240_000 });
+  await page.getByTestId('stop').click();
+  await page.getByLabel('Base learning rate').fill('1e36');
+  await page.getByLabel('Warm-up epochs').fill('0');
+  await page.getByTestId('start').click();
+  const banner = page.getByTestId('diverged');
+  await expect(banner).toBeVisible({ timeout: 240_000 });
+  await expect(banner).toContainText(/NaN|Infinity/);
+  await expect(banner).toContainText(/paused/);
+  await expect(page.getByTestId('resume')).toBeVisible();
+  // Roll back: the last stored checkpoint (the sane run, paused at step 1) comes back.
+  await banner.getByRole('button', { name: 'Roll back to last good checkpoint' }).click();
+  await expect(banner).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 60_000 });
+});
