@@ -2,7 +2,7 @@
  * Every hyper-parameter of a dinolab run, as one typed record with presets.
  *
  * Names follow the official `main_dino.py` flags where one exists (camelCased), so a run maps onto
- * the official command line field by field (see `officialCommandLine` in ./official-cli.ts).
+ * the official command line field by field (see `officialCommandLine` in src/ui/official-cli.ts).
  * Pure data: imported by the engine, the worker and the UI alike.
  */
 
