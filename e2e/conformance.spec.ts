@@ -2,13 +2,12 @@
  * The same engine code, in a Web Worker in Chromium, against the official DINO golden numbers:
  * WebGPU (SwiftShader here, so the README's GPU tolerances) and wasm (reference tolerances).
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { GOLDEN_ROOT, goldenCases } from './helpers';
 
-const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../shared/golden'));
-const cases = existsSync(goldenRoot) ? readdirSync(goldenRoot).filter((d) => existsSync(path.join(goldenRoot, d, 'manifest.json'))) : [];
+const cases = goldenCases();
 
 test('golden cases exist', () => {
   expect(cases.length).toBeGreaterThan(0);
@@ -19,8 +18,8 @@ for (const caseName of cases) {
     test(`conformance ${caseName} on ${backend} in the browser`, async ({ page }) => {
       await page.route('**/golden/**', (route) => {
         const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/golden\//, ''));
-        const file = path.join(goldenRoot, rel);
-        if (!file.startsWith(goldenRoot) || !existsSync(file)) return route.fulfill({ status: 404 });
+        const file = path.join(GOLDEN_ROOT, rel);
+        if (!file.startsWith(GOLDEN_ROOT) || !existsSync(file)) return route.fulfill({ status: 404 });
         return route.fulfill({ status: 200, body: readFileSync(file), headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' } });
       });
       await page.goto(`/src/conformance/browser.html?case=${caseName}&backend=${backend}`);

@@ -3,16 +3,13 @@
  * the run and the lab says so plainly, offering the roll-back when a good checkpoint exists.
  */
 import { expect, test } from '@playwright/test';
-import { openApp, waitForDemo } from './helpers';
+import { openApp, trainOneStep, waitForDemo } from './helpers';
 
 test('a NaN loss pauses training with a clear banner and a roll-back to the last checkpoint', async ({ page }) => {
   await openApp(page);
   await waitForDemo(page);
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByLabel('Batch size').fill('8');
-  // A few sane steps first, so a good checkpoint is stored when the run pauses.
-  await page.getByTestId('step-once').click();
-  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 240_000 });
+  // A sane step first, so a good checkpoint is stored when the run pauses.
+  await trainOneStep(page);
   await page.getByTestId('stop').click();
   await page.getByLabel('Base learning rate').fill('1e36');
   await page.getByLabel('Warm-up epochs').fill('0');

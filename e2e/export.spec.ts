@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { loadWeights } from '../src/engine/weights/layouts';
 import { pthStateDicts, readPth } from '../src/engine/weights/pth';
-import { collectErrors, openApp, waitForDemo } from './helpers';
+import { collectErrors, openApp, trainOneStep, waitForDemo } from './helpers';
 
 async function download(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByRole('button', { name: button }).click()]);
@@ -19,10 +19,7 @@ test('exports official checkpoints and resumes from a downloaded run checkpoint'
   const errors = collectErrors(page);
   await openApp(page);
   await waitForDemo(page);
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByLabel('Batch size').fill('8');
-  await page.getByTestId('step-once').click();
-  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 240_000 });
+  await trainOneStep(page);
 
   await page.getByRole('tab', { name: 'Export' }).click();
   await expect(page.getByTestId('official-cli')).toContainText('main_dino.py');

@@ -4,16 +4,14 @@
  * photo, and the attention the app computes from those weights equals the official code's
  * attention maps and thresholded masks for the golden input.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { readSafetensors } from '../src/engine/weights/safetensors';
 import { thresholdMasks } from '../src/shared/attention-masks';
-import { collectErrors, openApp, shot, waitForDemo } from './helpers';
+import { collectErrors, GOLDEN_ROOT, goldenCases, openApp, shot, waitForDemo } from './helpers';
 
-const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../shared/golden'));
-const cases = existsSync(goldenRoot) ? readdirSync(goldenRoot).filter((d) => existsSync(path.join(goldenRoot, d, 'manifest.json'))) : [];
+const cases = goldenCases();
 
 test('golden cases exist for the weights check', () => {
   expect(cases.length).toBeGreaterThan(0);
@@ -21,7 +19,7 @@ test('golden cases exist for the weights check', () => {
 
 for (const caseName of cases) {
   test(`official ${caseName} weights: heatmaps per head, attention equals the official maps`, async ({ page }) => {
-    const dir = path.join(goldenRoot, caseName);
+    const dir = path.join(GOLDEN_ROOT, caseName);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     const heads: number = manifest.config.num_heads;
     const fwd = readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'forward.safetensors')))).tensors;

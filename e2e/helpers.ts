@@ -2,7 +2,7 @@
  * Helpers for the lab specs: real files dropped through a DataTransfer built in the page, console
  * errors collected, long tasks observed on the main thread, screenshots kept for review.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -12,6 +12,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The four sample photos (in CI the repository is cloned next to shared/ too). */
 export const SAMPLES = path.resolve(here, '../../shared/samples');
 export const ARTIFACTS = path.resolve(here, 'artifacts');
+/** The golden reference data of the official DINO code ($GOLDEN_DIR, else ../shared/golden). */
+export const GOLDEN_ROOT = path.resolve(process.env.GOLDEN_DIR ?? path.join(here, '../../shared/golden'));
+
+/** Names of the golden case directories (those with a manifest.json). */
+export function goldenCases(): string[] {
+  if (!existsSync(GOLDEN_ROOT)) return [];
+  return readdirSync(GOLDEN_ROOT).filter((d) => existsSync(path.join(GOLDEN_ROOT, d, 'manifest.json')));
+}
 
 export interface DropFile {
   name: string;
@@ -106,4 +114,12 @@ export async function lossPoints(page: Page): Promise<number> {
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** On the Train tab, with batch size `batch`, run one step from idle and wait until it is reported. */
+export async function trainOneStep(page: Page, batch = 8): Promise<void> {
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('Batch size').fill(String(batch));
+  await page.getByTestId('step-once').click();
+  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 240_000 });
 }

@@ -3,17 +3,15 @@
  * a route that serves the golden case's HF-layout weights (byte-identical slices of the official
  * backbone) and a config.json, with the CORS headers the Hub sends. A missing repo gets a clear 404 message.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { collectErrors, openApp } from './helpers';
+import { collectErrors, GOLDEN_ROOT, goldenCases, openApp } from './helpers';
 
-const goldenRoot = path.resolve(process.env.GOLDEN_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../shared/golden'));
-const caseName = readdirSync(goldenRoot).find((d) => existsSync(path.join(goldenRoot, d, 'manifest.json')))!;
+const caseName = goldenCases()[0];
 
 test('a Hub model id downloads and loads with the heads from config.json; a missing repo says 404', async ({ page }) => {
-  const dir = path.join(goldenRoot, caseName);
+  const dir = path.join(GOLDEN_ROOT, caseName);
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).config;
   const headers = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
   await page.route('https://huggingface.co/**', (route) => {

@@ -21,6 +21,7 @@ import {
   sample,
   SAMPLES,
   shot,
+  trainOneStep,
   waitForDemo,
 } from './helpers';
 
@@ -127,10 +128,7 @@ test.describe('dinolab', () => {
     await openApp(page);
     await waitForDemo(page);
     // Train a couple of steps so there is a model to inspect.
-    await page.getByRole('tab', { name: 'Train' }).click();
-    await page.getByLabel('Batch size').fill('8');
-    await page.getByTestId('step-once').click();
-    await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 240_000 });
+    await trainOneStep(page);
     await page.getByRole('tab', { name: 'Attention' }).click();
     await page.getByRole('button', { name: 'chelsea' }).click();
     const grid = page.getByTestId('heatmap-grid');
