@@ -40,6 +40,13 @@ test('exports official checkpoints and resumes from a downloaded run checkpoint'
   expect(plain.layout).toBe('official-backbone');
   expect(plain.backbone.get('pos_embed')!.data).toEqual(fromCheckpoint.backbone.get('pos_embed')!.data);
 
+  const st = await download(page, 'Teacher + head (.safetensors)');
+  const fromSt = loadWeights(st.name, st.bytes); // no heads hint: the metadata carries the architecture
+  expect(fromSt.layout).toBe('dinolab');
+  expect(fromSt.arch.numHeads).toBe(4);
+  expect(fromSt.head?.get('last_layer.weight_v')?.shape).toEqual([256, 64]);
+  expect(fromSt.backbone.get('pos_embed')!.data).toEqual(fromCheckpoint.backbone.get('pos_embed')!.data);
+
   const run = await download(page, 'Download checkpoint');
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByTestId('step-once').click();

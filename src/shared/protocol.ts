@@ -141,7 +141,7 @@ export type WorkerCommand =
   | { type: 'loadWeights'; requestId: number; fileName: string; bytes: ArrayBuffer; numHeads?: number }
   | { type: 'saveCheckpoint'; requestId: number }
   | { type: 'restoreCheckpoint'; requestId: number; bytes: ArrayBuffer | null }
-  | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' }
+  | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' | 'teacher-safetensors' }
   | { type: 'attention'; requestId: number; request: AttentionRequest }
   | { type: 'augmentPreview'; requestId: number; image: ImagePixels; config: RunConfig }
   | { type: 'knn'; requestId: number; k: number; temperature: number };

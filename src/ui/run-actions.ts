@@ -92,7 +92,7 @@ export async function downloadCheckpoint(): Promise<void> {
   }
 }
 
-export async function exportWeights(format: 'official-checkpoint' | 'teacher-backbone'): Promise<void> {
+export async function exportWeights(format: 'official-checkpoint' | 'teacher-backbone' | 'teacher-safetensors'): Promise<void> {
   try {
     const r = await client.request<'exportWeights'>({ type: 'exportWeights', format });
     download(r.bytes, r.fileName);

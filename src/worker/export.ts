@@ -1,37 +1,51 @@
 /**
  * Exports in the official layouts, so PyTorch DINO code can continue or evaluate a browser run:
- * a `main_dino.py`-style checkpoint (.pth) and the teacher backbone as a plain state dict (.pth).
+ * a `main_dino.py`-style checkpoint (.pth), the teacher backbone as a plain state dict (.pth, like
+ * the released files), and the teacher (backbone.* + head.*, official names) with the center as
+ * safetensors carrying the architecture in its metadata.
  */
 import type { TensorMap } from '../shared/host-tensor';
 import type { DinoRun } from '../engine/dino-run';
 import { toHost } from '../engine/params';
+import { toDinolabSafetensors, toOfficialCheckpoint } from '../engine/weights/export';
 import { writePth } from '../engine/weights/pth-writer';
 
-function strip(map: TensorMap, prefix: string, add = ''): TensorMap {
+export type ExportFormat = 'official-checkpoint' | 'teacher-backbone' | 'teacher-safetensors';
+
+function part(map: TensorMap, prefix: string): TensorMap {
   const out: TensorMap = new Map();
-  for (const [n, t] of map) if (n.startsWith(prefix)) out.set(add + n.slice(prefix.length), t);
+  for (const [n, t] of map) if (n.startsWith(prefix)) out.set(n.slice(prefix.length), t);
   return out;
 }
 
-/** The teacher backbone as a plain state dict, like the released `dino_*_pretrain.pth` files. */
-export async function exportTeacherBackbone(run: DinoRun): Promise<{ bytes: Uint8Array; fileName: string }> {
-  const teacher = await toHost(run.model.teacher);
-  return { bytes: writePth(strip(teacher, 'backbone.'), 'backbone'), fileName: `dinolab-teacher-backbone-step${run.step}.pth` };
-}
-
-/** `checkpoint.pth` as main_dino.py writes it: student (module.-prefixed), teacher, epoch, dino_loss.center. */
-export async function exportOfficialCheckpoint(run: DinoRun): Promise<{ bytes: Uint8Array; fileName: string }> {
-  const student = await toHost(run.model.student);
+export async function exportRun(run: DinoRun, format: ExportFormat): Promise<{ bytes: Uint8Array; fileName: string }> {
   const teacher = await toHost(run.model.teacher);
   const center = (await toHost({ center: run.model.center })).get('center')!;
-  const bytes = writePth(
-    {
-      student: strip(student, '', 'module.'),
-      teacher,
-      epoch: run.epoch,
-      dino_loss: new Map([['center', center]]),
-    },
-    'checkpoint',
-  );
-  return { bytes, fileName: `dinolab-checkpoint-step${run.step}.pth` };
+  const tag = `step${run.step}`;
+  switch (format) {
+    case 'teacher-backbone':
+      return { bytes: writePth(part(teacher, 'backbone.'), 'backbone'), fileName: `dinolab-teacher-backbone-${tag}.pth` };
+    case 'teacher-safetensors': {
+      const bytes = toDinolabSafetensors({
+        backbone: part(teacher, 'backbone.'),
+        head: part(teacher, 'head.'),
+        center,
+        arch: run.model.vit,
+        headArch: run.model.head,
+        epoch: run.epoch,
+      });
+      return { bytes, fileName: `dinolab-teacher-${tag}.safetensors` };
+    }
+    case 'official-checkpoint': {
+      const student = await toHost(run.model.student);
+      const bytes = toOfficialCheckpoint({
+        student: { backbone: part(student, 'backbone.'), head: part(student, 'head.') },
+        teacher: { backbone: part(teacher, 'backbone.'), head: part(teacher, 'head.') },
+        // main_dino stores the index of the next epoch to run.
+        epoch: run.epoch,
+        center,
+      });
+      return { bytes, fileName: `dinolab-checkpoint-${tag}.pth` };
+    }
+  }
 }

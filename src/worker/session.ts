@@ -25,7 +25,7 @@ import { ImageStore } from '../engine/image-store';
 import { previewCrops } from '../engine/multi-crop';
 import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
-import { exportOfficialCheckpoint, exportTeacherBackbone } from './export';
+import { exportRun } from './export';
 import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
 import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
@@ -122,10 +122,7 @@ export class Session {
       }
       case 'exportWeights': {
         const run = this.requireRun();
-        const file =
-          cmd.format === 'official-checkpoint'
-            ? await exportOfficialCheckpoint(run)
-            : await exportTeacherBackbone(run);
+        const file = await exportRun(run, cmd.format);
         this.emit({ type: 'exported', requestId: cmd.requestId, bytes: file.bytes.slice().buffer, fileName: file.fileName });
         return;
       }

@@ -93,6 +93,12 @@ export function ExportPanel() {
             </button>
             <p className="muted">Like the released dino_*_pretrain.pth files: loads into vision_transformer.py for evaluation.</p>
           </div>
+          <div>
+            <button type="button" disabled={!hasRun} title={why} onClick={() => void exportWeights('teacher-safetensors')}>
+              Teacher + head (.safetensors)
+            </button>
+            <p className="muted">Official names (backbone.*, head.*) and the center; the architecture is in the metadata, so dinolab reloads it as it was.</p>
+          </div>
         </div>
       </section>
       <CommandLine />
