@@ -521,6 +521,7 @@ async function main(): Promise<void> {
     trF.dispose();
     teF.dispose();
     const ms = performance.now() - t0;
+    knnCount++;
     console.log(`  epoch ${epoch}: teacher k-NN top-1 ${r.top1.toFixed(1)} % (top-5 ${r.top5.toFixed(1)} %) [${(ms / 1000).toFixed(1)} s]`);
     return { ...r, ms };
   };
@@ -528,6 +529,7 @@ async function main(): Promise<void> {
   const tStart = performance.now();
   let trainMsTotal = 0;
   let knnMsTotal = 0;
+  let knnCount = 0;
 
   const write = (finished: boolean): void => {
     mkdirSync(path.dirname(outFile), { recursive: true });
@@ -575,7 +577,7 @@ async function main(): Promise<void> {
       if (done <= 3 || done % 5 === 0 || s === spe - 1) {
         const elapsed = trainMsTotal + (performance.now() - tEpoch);
         const perStep = elapsed / done;
-        const evalLeft = [...reportEpochs].filter((e) => e >= epoch).length * (knnMsTotal / Math.max(1, rows.length));
+        const evalLeft = [...reportEpochs].filter((e) => e >= epoch).length * (knnMsTotal / Math.max(1, knnCount));
         console.log(
           `epoch ${epoch}/${stopAfter} step ${s + 1}/${spe} (total ${done}/${totalSteps}) ${perStep.toFixed(0)} ms/step, ` +
             `elapsed ${hms(performance.now() - tStart)}, ETA ${hms(perStep * (totalSteps - done) + evalLeft)}`,
