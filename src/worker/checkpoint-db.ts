@@ -23,9 +23,15 @@ export function hasIndexedDB(): boolean {
   return typeof indexedDB !== 'undefined';
 }
 
+/**
+ * Resolves only once the transaction has committed to disk (strict durability), so a reload right
+ * after a pause finds the checkpoint: a plain `put` resolves on request success, before the commit,
+ * and a worker torn down in between loses the write.
+ */
 export async function storeCheckpoint(bytes: Uint8Array): Promise<void> {
   if (!hasIndexedDB()) return;
-  await (await open()).put(STORE, bytes, KEY);
+  const tx = (await open()).transaction(STORE, 'readwrite', { durability: 'strict' });
+  await Promise.all([tx.store.put(bytes, KEY), tx.done]);
 }
 
 export async function loadStoredCheckpoint(): Promise<Uint8Array | null> {

@@ -64,6 +64,44 @@ describe('worker session', () => {
     expect(last?.type === 'progress' && last.progress.state).toBe('paused');
   });
 
+  it('reports "paused" only once the checkpoint is stored, and a new session resumes from it', async () => {
+    // A slow store, like IndexedDB on a busy machine: the UI must not see "paused" (and let the
+    // person reload) before the write has finished.
+    let saved: Uint8Array | null = null;
+    const log: string[] = [];
+    const stored = {
+      save: async (bytes: Uint8Array) => {
+        await new Promise((r) => setTimeout(r, 300));
+        saved = bytes;
+        log.push('saved');
+      },
+      load: async () => saved,
+    };
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => {
+      events.push(e);
+      if (e.type === 'progress') log.push(e.progress.state);
+    }, {}, stored);
+    await s.handle({ type: 'init', backend: 'cpu' });
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    // Metrics are read back rarely, so the pause has unread rows to flush before it stores.
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, metricsEvery: 10_000 } } });
+    await s.handle({ type: 'start', fromWeights: false });
+    await new Promise((r) => setTimeout(r, 1000));
+    await s.handle({ type: 'pause' });
+    expect(log.indexOf('paused')).toBeGreaterThan(log.lastIndexOf('saved'));
+    expect(log.filter((x) => x === 'paused')).toHaveLength(1);
+    const last = events.filter((e) => e.type === 'progress').pop();
+    const step = last?.type === 'progress' ? last.progress.step : -1;
+    expect(step).toBeGreaterThan(0);
+
+    // What a reload does: a fresh worker session finds the stored run at the step it paused at.
+    const after: WorkerEvent[] = [];
+    const s2 = new Session((e) => after.push(e), {}, stored);
+    await s2.handle({ type: 'init', backend: 'cpu' });
+    expect(after.find((e) => e.type === 'restored')).toMatchObject({ type: 'restored', step });
+  });
+
   it('answers bad input with specific errors and keeps the run', async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });

@@ -27,6 +27,11 @@ import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
 import { exportRun } from './export';
 import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
+
+export interface StoredCheckpoint {
+  save(bytes: Uint8Array): Promise<void>;
+  load(): Promise<Uint8Array | null>;
+}
 import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
 export type Emit = (e: WorkerEvent) => void;
@@ -44,10 +49,15 @@ export class Session {
   private metrics: MetricRow[] = [];
   private state: RunState = 'idle';
   private looping = false;
+  /** Set while pause() waits for the loop to stop: the state reads 'paused' only once the
+   *  checkpoint is stored, so a reload right after the UI shows "paused" finds it. */
+  private pauseRequested = false;
 
   constructor(
     private readonly emit: Emit,
     private readonly backendOptions: BackendOptions,
+    /** Where the run's latest good checkpoint lives across reloads (IndexedDB in the browser). */
+    private readonly stored: StoredCheckpoint = { save: storeCheckpoint, load: loadStoredCheckpoint },
   ) {}
 
   /** Handles one command; errors become `error` events naming the problem. */
@@ -115,7 +125,7 @@ export class Session {
         return;
       }
       case 'restoreCheckpoint': {
-        const bytes = cmd.bytes ? new Uint8Array(cmd.bytes) : await loadStoredCheckpoint();
+        const bytes = cmd.bytes ? new Uint8Array(cmd.bytes) : await this.stored.load();
         if (!bytes) throw new Error('no stored checkpoint to restore');
         await this.restore(bytes, cmd.requestId);
         return;
@@ -276,7 +286,7 @@ export class Session {
     const run = this.run!;
     run.resetTiming();
     try {
-      while (this.state === 'running' && this.run === run && !run.done) {
+      while (this.state === 'running' && !this.pauseRequested && this.run === run && !run.done) {
         run.runStep(this.store);
         const every = run.config.train.metricsEvery;
         if (run.step % every === 0 || run.done) {
@@ -310,7 +320,7 @@ export class Session {
     this.emitProgress();
     if (bad) {
       this.state = 'paused';
-      const stored = await loadStoredCheckpoint().catch(() => null);
+      const stored = await this.stored.load().catch(() => null);
       this.emit({
         type: 'diverged',
         step: bad.step,
@@ -325,18 +335,23 @@ export class Session {
 
   private async persist(run: DinoRun): Promise<void> {
     try {
-      await storeCheckpoint(await saveCheckpoint(run, this.runDatasetSize, this.metrics));
+      await this.stored.save(await saveCheckpoint(run, this.runDatasetSize, this.metrics));
     } catch (e) {
       this.emit({ type: 'error', message: `could not save the checkpoint in the browser: ${(e as Error).message}` });
     }
   }
 
   private async pause(): Promise<void> {
-    this.state = 'paused';
-    while (this.looping) await new Promise((r) => setTimeout(r, 5));
+    this.pauseRequested = true;
+    try {
+      while (this.looping) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      this.pauseRequested = false;
+    }
+    if (this.state !== 'running') return;
     const run = this.run;
     if (run) {
-      await this.flush(run);
+      if (!(await this.flush(run))) return; // diverged: flush paused the run and reported it
       await this.persist(run);
     }
     this.setState('paused');
@@ -384,7 +399,7 @@ export class Session {
   }
 
   private async resumeStored(): Promise<void> {
-    const bytes = await loadStoredCheckpoint().catch(() => null);
+    const bytes = await this.stored.load().catch(() => null);
     if (!bytes) return;
     try {
       await this.restore(bytes, -1);
