@@ -19,11 +19,12 @@ async function events(page: Page): Promise<WorkerEvent[]> {
   return page.evaluate(() => (window as unknown as { harness: { events: WorkerEvent[] } }).harness.events);
 }
 
-async function waitFor(page: Page, pred: (e: WorkerEvent[]) => boolean, timeout = 180_000): Promise<WorkerEvent[]> {
+/** Polls the events until `pred` holds; fails on any worker error after event index `from`. */
+async function waitFor(page: Page, pred: (e: WorkerEvent[]) => boolean, timeout = 180_000, from = 0): Promise<WorkerEvent[]> {
   const t0 = Date.now();
   for (;;) {
     const ev = await events(page);
-    const err = ev.find((e) => e.type === 'error');
+    const err = ev.slice(from).find((e) => e.type === 'error');
     if (err && err.type === 'error') throw new Error(`worker error: ${err.message}`);
     if (pred(ev)) return ev;
     if (Date.now() - t0 > timeout) throw new Error(`timed out; last events: ${JSON.stringify(ev.slice(-3)).slice(0, 500)}`);
@@ -117,4 +118,40 @@ test('a reload resumes the same run from the browser checkpoint', async ({ page 
   await page.evaluate(() => (window as any).harness.send({ type: 'resume' }));
   const cont = await waitFor(page, (e) => rows(e).some((r) => r.step === step));
   expect(rows(cont).find((r) => r.step === step)).toBeTruthy();
+});
+
+test('a lost WebGPU device: the worker gets a fresh device, rolls back to the last checkpoint and trains on', async ({ page }) => {
+  await openHarness(page, 'webgpu');
+  await loadSamples(page);
+  await page.evaluate((c) => (window as any).harness.send({ type: 'configure', config: c }), config);
+  await page.evaluate(() => (window as any).harness.send({ type: 'start', fromWeights: false }));
+  // checkpointEvery is 2: by step 3 a checkpoint is stored.
+  await waitFor(page, (e) => rows(e).some((r) => r.step >= 3));
+  const mark = (await events(page)).length;
+  await page.evaluate(() => (window as any).harness.loseDevice());
+
+  let after: WorkerEvent[] = [];
+  for (const t0 = Date.now(); Date.now() - t0 < 120_000; await page.waitForTimeout(200)) {
+    after = (await events(page)).slice(mark);
+    if (after.some((e) => e.type === 'error')) break;
+  }
+  const errors = after.filter((e): e is Extract<WorkerEvent, { type: 'error' }> => e.type === 'error');
+  expect(errors.map((e) => e.message)).toHaveLength(1);
+  expect(errors[0].message).toMatch(/^Training stopped: the GPU device was lost \(destroyed.*\) at step \d+\. dinolab now runs on webgpu; the run was rolled back to its last checkpoint \(step (\d+)\); press Resume to continue\.$/);
+  const backend = after.find((e) => e.type === 'backend');
+  expect(backend && backend.type === 'backend' && backend.backend).toMatchObject({ name: 'webgpu', reason: expect.stringContaining('the GPU device was lost') });
+  const restored = after.find((e) => e.type === 'restored');
+  const step = restored && restored.type === 'restored' ? restored.step : -1;
+  expect(step % 2).toBe(0);
+  expect(step).toBeGreaterThanOrEqual(2);
+  expect(lastProgress(after)).toMatchObject({ state: 'paused', step });
+
+  // Training goes on from the checkpoint on the new device, with finite losses.
+  const resumeMark = (await events(page)).length;
+  await page.evaluate(() => (window as any).harness.send({ type: 'resume' }));
+  const ev = await waitFor(page, (e) => e.slice(mark).some((x) => x.type === 'metrics' && x.rows.some((r) => r.step === step + 1)), 180_000, resumeMark);
+  const resumed = ev.slice(mark).flatMap((e) => (e.type === 'metrics' ? e.rows : [])).filter((r) => r.step >= step);
+  expect(resumed.length).toBeGreaterThan(0);
+  for (const r of resumed) expect(Number.isFinite(r.loss)).toBe(true);
+  await page.evaluate(() => (window as any).harness.send({ type: 'stop' }));
 });

@@ -103,3 +103,51 @@ export function deviceMemory(): { numTensors: number; numBytes: number } {
   const m = tf.memory();
   return { numTensors: m.numTensors, numBytes: m.numBytes };
 }
+
+/** Why a WebGPU device went away (GPUDeviceLostInfo, as plain data). */
+export interface DeviceLoss {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Resolves when the WebGPU device tfjs runs on is lost (driver reset, GPU process crash, the
+ * browser reclaiming it); null when the current backend is not WebGPU.
+ */
+export function watchDeviceLoss(): Promise<DeviceLoss> | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  if (!device?.lost) return null;
+  return device.lost.then((info) => ({ reason: info.reason ?? 'unknown', message: info.message ?? '' }));
+}
+
+/**
+ * Forgets a lost WebGPU backend and registers its factory again, so the next use of 'webgpu'
+ * asks the browser for a fresh device instead of reusing the dead one.
+ */
+export function resetWebGPUBackend(): void {
+  const factory = tf.findBackendFactory('webgpu');
+  if (!factory) return;
+  try {
+    tf.removeBackend('webgpu');
+  } catch {
+    // Disposing a backend whose device is gone may throw before the registry forgets it: drop the
+    // entries by hand (the fields are public in tfjs-core's Engine) so the factory runs again.
+    const engine = tf.engine() as unknown as {
+      registry: Record<string, unknown>;
+      registryFactory: Record<string, unknown>;
+      backendName: string | null;
+      backendInstance: unknown;
+      pendingBackendInit: unknown;
+    };
+    delete engine.registry.webgpu;
+    delete engine.registryFactory.webgpu;
+    if (engine.backendName === 'webgpu') {
+      engine.backendName = null;
+      engine.backendInstance = null;
+      engine.pendingBackendInit = null;
+    }
+  }
+  tf.registerBackend('webgpu', factory, 3);
+  clearPosEmbedCache();
+}

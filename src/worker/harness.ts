@@ -1,12 +1,16 @@
 /** Test page: exposes the real training worker to Playwright without the UI in between. */
 import { transferables, type WorkerCommand, type WorkerEvent } from '../shared/protocol';
 
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const worker = new Worker(new URL('./harness-worker.ts', import.meta.url), { type: 'module' });
 const events: WorkerEvent[] = [];
 worker.onmessage = (ev: MessageEvent<WorkerEvent>) => events.push(ev.data);
 
 (window as unknown as { harness: unknown }).harness = {
   events,
+  /** Test hook of harness-worker.ts: destroys the worker's WebGPU device. */
+  loseDevice() {
+    worker.postMessage({ type: '__test:loseDevice' });
+  },
   send(cmd: WorkerCommand) {
     worker.postMessage(cmd, transferables(cmd));
   },

@@ -102,6 +102,54 @@ describe('worker session', () => {
     expect(after.find((e) => e.type === 'restored')).toMatchObject({ type: 'restored', step });
   });
 
+  it('survives a lost GPU device: new backend, run rolled back to its last checkpoint, resumable', async () => {
+    let saved: Uint8Array | null = null;
+    const stored = {
+      save: async (bytes: Uint8Array) => {
+        saved = bytes;
+      },
+      load: async () => saved,
+    };
+    // A device whose loss the test triggers; devices made after it are never lost.
+    let lose: (l: { reason: string; message: string }) => void = () => {};
+    let watched = 0;
+    const watch = () => {
+      watched++;
+      return watched === 1 ? new Promise<{ reason: string; message: string }>((r) => (lose = r)) : new Promise<never>(() => {});
+    };
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e), {}, stored, watch);
+    await s.handle({ type: 'init', backend: 'cpu' });
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
+    await s.handle({ type: 'start', fromWeights: false });
+    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
+    await s.handle({ type: 'pause' });
+    const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+    await s.handle({ type: 'resume' });
+    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= pausedAt + 2));
+    const before = events.length;
+
+    lose({ reason: 'unknown', message: 'GPU process exited' });
+    const err = await until(events, (e) => e.type === 'error' && /device was lost/.test(e.message));
+    const after = events.slice(before);
+    expect(err.type === 'error' && err.message).toMatch(
+      new RegExp(`^Training stopped: the GPU device was lost \\(unknown: GPU process exited\\) at step \\d+\\. dinolab now runs on cpu; the run was rolled back to its last checkpoint \\(step ${pausedAt}\\); press Resume to continue\\.$`),
+    );
+    expect(after.find((e) => e.type === 'backend')).toMatchObject({ backend: { name: 'cpu', reason: expect.stringContaining('the GPU device was lost') } });
+    expect(after.find((e) => e.type === 'restored')).toMatchObject({ step: pausedAt });
+    expect(after.some((e) => e.type === 'error' && e.message.startsWith('training stopped:'))).toBe(false);
+    const progress = after.filter((e) => e.type === 'progress').pop();
+    expect(progress?.type === 'progress' && progress.progress).toMatchObject({ state: 'paused', step: pausedAt });
+    expect(watched).toBe(2); // the new backend is watched in turn
+
+    // The rolled-back run goes on from its checkpoint.
+    const mark = events.length;
+    await s.handle({ type: 'resume' });
+    await until(events, (e) => events.indexOf(e) >= mark && e.type === 'metrics' && e.rows.some((r) => r.step === pausedAt + 1));
+    await s.handle({ type: 'stop' });
+  });
+
   it('answers bad input with specific errors and keeps the run', async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });

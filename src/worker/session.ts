@@ -18,7 +18,7 @@ import type {
 } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { buildSchedules } from '../shared/schedule';
-import { selectBackend, type BackendOptions } from '../engine/backend';
+import { resetWebGPUBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
 import { restoreCheckpoint, saveCheckpoint, isCheckpoint } from '../engine/checkpoint';
 import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
@@ -49,6 +49,15 @@ export class Session {
   private metrics: MetricRow[] = [];
   private state: RunState = 'idle';
   private looping = false;
+  /** The backend the person asked for, used again after a device loss. */
+  private backendChoice: BackendChoice = 'auto';
+  /** Bumped on every backend switch: a loss notice from an older device is ignored. */
+  private backendGeneration = 0;
+  private deviceLosses = 0;
+  /** True from a device-loss notice until the recovery is done (the loop's own error is moot). */
+  private losingDevice = false;
+  /** The current device's loss notice (null when the backend has no GPU device). */
+  private deviceLost: Promise<DeviceLoss> | null = null;
   /** Set while pause() waits for the loop to stop: the state reads 'paused' only once the
    *  checkpoint is stored, so a reload right after the UI shows "paused" finds it. */
   private pauseRequested = false;
@@ -58,7 +67,15 @@ export class Session {
     private readonly backendOptions: BackendOptions,
     /** Where the run's latest good checkpoint lives across reloads (IndexedDB in the browser). */
     private readonly stored: StoredCheckpoint = { save: storeCheckpoint, load: loadStoredCheckpoint },
+    /** Resolves when the current backend's GPU device is lost (null when there is none to lose). */
+    private readonly watchDevice: () => Promise<DeviceLoss> | null = watchDeviceLoss,
   ) {}
+
+  /**
+   * Called when the GPU device is lost. The worker entry queues the recovery behind the command
+   * in progress; by default it runs at once.
+   */
+  onDeviceLost: (loss: DeviceLoss) => void = (loss) => void this.recoverFromDeviceLoss(loss);
 
   /** Handles one command; errors become `error` events naming the problem. */
   async handle(cmd: WorkerCommand): Promise<void> {
@@ -166,10 +183,90 @@ export class Session {
     this.store.dispose();
     // Device copies of loaded weights belong to the old backend: re-upload on next use.
     this.loaded?.dispose();
+    this.backendChoice = choice;
     this.backend = await selectBackend(choice, this.backendOptions);
+    this.watchBackend();
     if (carried) {
       const r = restoreCheckpoint(carried);
       this.run = r.run;
+    }
+  }
+
+  private watchBackend(): void {
+    const generation = ++this.backendGeneration;
+    const lost = this.watchDevice();
+    this.deviceLost = lost;
+    lost?.then((loss) => {
+      if (generation !== this.backendGeneration) return;
+      this.losingDevice = true;
+      this.onDeviceLost(loss);
+    });
+  }
+
+  /** True when the current device reports its loss within `ms`. */
+  private async lostWithin(ms: number): Promise<boolean> {
+    if (!this.deviceLost) return false;
+    const timeout = new Promise<null>((r) => setTimeout(() => r(null), ms));
+    return (await Promise.race([this.deviceLost, timeout])) !== null;
+  }
+
+  /**
+   * The GPU device is gone, and every tensor on it: stop the loop, start the backend again (a
+   * fresh WebGPU device, or wasm after a second loss), and roll the run back to its last stored
+   * checkpoint. The person is told what happened and what was kept.
+   */
+  async recoverFromDeviceLoss(loss: DeviceLoss): Promise<void> {
+    this.losingDevice = true;
+    this.backendGeneration++;
+    this.deviceLosses++;
+    const lostAt = this.run?.step ?? null;
+    this.pauseRequested = true;
+    try {
+      while (this.looping) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      this.pauseRequested = false;
+    }
+    const drop = (f: () => void) => {
+      try {
+        f();
+      } catch {
+        // its buffers went with the device
+      }
+    };
+    drop(() => this.run?.dispose());
+    this.run = null;
+    drop(() => this.store.dispose());
+    drop(() => this.loaded?.dispose());
+    this.state = 'idle';
+    const what = `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''})`;
+    try {
+      resetWebGPUBackend();
+      const choice: BackendChoice = this.deviceLosses >= 2 ? 'wasm' : this.backendChoice;
+      const info = await selectBackend(choice, this.backendOptions);
+      this.backend = { ...info, reason: `${what}; now ${info.name}: ${info.reason}${this.deviceLosses >= 2 ? ' (second loss: WebGPU is not used again in this session)' : ''}` };
+      this.watchBackend();
+      this.emit({ type: 'backend', backend: this.backend });
+      const bytes = await this.stored.load().catch(() => null);
+      let kept = 'no checkpoint had been stored yet, so start the run again';
+      if (bytes) {
+        try {
+          const step = await this.restore(bytes, -1);
+          kept = `the run was rolled back to its last checkpoint (step ${step}); press Resume to continue`;
+        } catch (e) {
+          kept = `its last checkpoint could not be restored (${(e as Error).message}), so start the run again`;
+          this.setState('idle');
+        }
+      } else {
+        this.metrics = [];
+        this.setState('idle');
+      }
+      const at = lostAt === null ? '' : ` at step ${lostAt}`;
+      this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${this.backend.name}; ${kept}.` });
+    } catch (e) {
+      this.setState('error');
+      this.emit({ type: 'error', message: `${what}, and no backend could start again: ${(e as Error).message}. Reload the page.` });
+    } finally {
+      this.losingDevice = false;
     }
   }
 
@@ -302,6 +399,9 @@ export class Session {
         this.setState('finished');
       }
     } catch (e) {
+      // A lost device fails the step (often a read-back, before the loss notice arrives); the
+      // recovery explains that better than its symptom, so give the notice a moment to come.
+      if (this.losingDevice || (await this.lostWithin(1000))) return;
       this.setState('error');
       console.error(e);
       this.emit({ type: 'error', message: `training stopped: ${(e as Error).message}` });
@@ -383,7 +483,8 @@ export class Session {
 
   // ---- checkpoints and weights -----------------------------------------------------------
 
-  private async restore(bytes: Uint8Array, requestId: number): Promise<void> {
+  /** Replaces the run with a checkpoint's; returns its step. */
+  private async restore(bytes: Uint8Array, requestId: number): Promise<number> {
     if (this.state === 'running') await this.pause();
     const r = restoreCheckpoint(bytes);
     this.run?.dispose();
@@ -396,6 +497,7 @@ export class Session {
     this.emit({ type: 'metrics', rows: r.metrics });
     this.emit({ type: 'restored', requestId, step: r.run.step });
     this.setState(r.run.done ? 'finished' : 'paused');
+    return r.run.step;
   }
 
   private async resumeStored(): Promise<void> {
