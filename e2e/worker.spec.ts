@@ -11,7 +11,8 @@ const config: RunConfig = {
   ...runPresets.nano,
   model: { ...runPresets.nano.model, embedDim: 32, depth: 2, numHeads: 2 },
   head: { outDim: 64, hiddenDim: 64, bottleneckDim: 16, nlayers: 3, normLastLayer: true },
-  augment: { ...runPresets.nano.augment, nLocalCrops: 2 },
+  // PIL-exact bicubic crops (the nano preset itself uses bilinear), so WebGPU runs that path too.
+  augment: { ...runPresets.nano.augment, nLocalCrops: 2, bicubic: true },
   train: { ...runPresets.nano.train, batchSize: 2, epochs: 50, warmupEpochs: 1, metricsEvery: 1, checkpointEvery: 2 },
 };
 
@@ -155,3 +156,33 @@ test('a lost WebGPU device: the worker gets a fresh device, rolls back to the la
   for (const r of resumed) expect(Number.isFinite(r.loss)).toBe(true);
   await page.evaluate(() => (window as any).harness.send({ type: 'stop' }));
 });
+
+for (const backend of ['wasm', 'webgpu']) {
+  test(`crops resized on ${backend} equal PIL's bicubic`, async ({ page }) => {
+    await openHarness(page, backend);
+    await page.evaluate(() => (window as any).harness.pilCrops());
+    const ev = await waitFor(page, (e) => e.some((x) => (x as { type: string }).type === '__test:pilCrops'), 120_000);
+    const reply = ev.find((x) => (x as { type: string }).type === '__test:pilCrops') as unknown as {
+      backend: string;
+      crops: { expected: number[]; actual: number[] }[];
+    };
+    expect(reply.backend).toBe(backend);
+    expect(reply.crops.length).toBeGreaterThan(3);
+    let worst = 0;
+    let differing = 0;
+    let total = 0;
+    for (const c of reply.crops) {
+      expect(c.actual).toHaveLength(c.expected.length);
+      c.actual.forEach((v, i) => {
+        const d = Math.abs(v - c.expected[i]);
+        worst = Math.max(worst, d);
+        if (d > 0.01) differing++;
+      });
+      total += c.expected.length;
+    }
+    console.log(`${backend}: ${differing} of ${total} crop values differ from PIL, worst by ${worst.toFixed(3)} levels`);
+    // Same passes and uint8 rounding as PIL: only a float tie can land one level off.
+    expect(worst).toBeLessThanOrEqual(1.0001);
+    expect(differing / total).toBeLessThan(0.001);
+  });
+}

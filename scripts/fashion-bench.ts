@@ -2,7 +2,8 @@
  * fashion-bench: does dinolab learn like the official DINO?
  *
  *   npm run bench:fashion -- [--seed N] [--epochs E] [--stop-after S] [--backend wasm|cpu]
- *                            [--out bench-results/x.json] [--bench-dir DIR] [--data-dir DIR]
+ *                            [--resize bicubic|bilinear] [--out bench-results/x.json]
+ *                            [--bench-dir DIR] [--data-dir DIR]
  *
  * Trains DINO on the benchmark's 1000 Fashion-MNIST images exactly as `fashion-bench.json` defines it
  * (see ../shared/bench/README.md) and compares every epoch with the official PyTorch DINO code
@@ -15,6 +16,8 @@
  *                 official envelope, measured with 20, no longer applies exactly).
  * --stop-after S  run only the first S epochs of the E-epoch schedule (comparable epoch by epoch with
  *                 the official run, just shorter). Default: all E.
+ * --resize        crop resizing: bicubic (PIL, as the benchmark and the official code; default) or
+ *                 bilinear (what dinolab used before it had PIL's bicubic, for the earlier results).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -49,10 +52,11 @@ interface Args {
   out: string | null;
   benchDir: string;
   dataDir: string | null;
+  resize: 'bicubic' | 'bilinear';
 }
 
 function usage(): string {
-  return 'usage: npm run bench:fashion -- [--seed N] [--epochs E] [--stop-after S] [--backend wasm|cpu] [--out bench-results/x.json] [--bench-dir DIR] [--data-dir DIR]';
+  return 'usage: npm run bench:fashion -- [--seed N] [--epochs E] [--stop-after S] [--backend wasm|cpu] [--resize bicubic|bilinear] [--out bench-results/x.json] [--bench-dir DIR] [--data-dir DIR]';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -64,6 +68,7 @@ function parseArgs(argv: string[]): Args {
     out: null,
     benchDir: process.env.FASHION_BENCH_DIR ?? path.resolve(REPO, '../shared/bench'),
     dataDir: null,
+    resize: 'bicubic',
   };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -84,6 +89,10 @@ function parseArgs(argv: string[]): Args {
       const b = value();
       if (b !== 'wasm' && b !== 'cpu') throw new Error(`--backend must be wasm or cpu, got ${b}`);
       a.backend = b;
+    } else if (flag === '--resize') {
+      const r = value();
+      if (r !== 'bicubic' && r !== 'bilinear') throw new Error(`--resize must be bicubic or bilinear, got ${r}`);
+      a.resize = r;
     } else if (flag === '--out') a.out = value();
     else if (flag === '--bench-dir') a.benchDir = path.resolve(value());
     else if (flag === '--data-dir') a.dataDir = path.resolve(value());
@@ -111,6 +120,7 @@ interface BenchDef {
     n_test: number;
   };
   aug: {
+    interpolation?: string;
     global_size: number;
     local_size: number;
     global_crops_scale: [number, number];
@@ -189,7 +199,7 @@ function readJson<T>(file: string, what: string): T {
 }
 
 /** The RunConfig that fashion-bench.json defines, field by field; `epochs` overrides train.epochs. */
-function benchConfig(def: BenchDef, seed: number, epochs: number): RunConfig {
+function benchConfig(def: BenchDef, seed: number, epochs: number, resize: Args['resize']): RunConfig {
   const { aug, model, head, train } = def;
   if (train.world_size !== 1) throw new Error(`world_size ${train.world_size} is not supported (one process)`);
   if (head.use_bn) throw new Error('head.use_bn is not supported');
@@ -231,6 +241,8 @@ function benchConfig(def: BenchDef, seed: number, epochs: number): RunConfig {
       // PIL's GaussianBlur(radius) takes the standard deviation; the engine's blurSigma is that sigma.
       blurSigma: aug.blur_radius,
       solarizeP: aug.solarize_p_global2,
+      // The benchmark says "bicubic (PIL)"; --resize bilinear reproduces runs made before dinolab had it.
+      bicubic: resize === 'bicubic' && /bicubic/i.test(String(aug.interpolation ?? 'bicubic')),
       mean: aug.mean,
       std: aug.std,
     },
@@ -427,7 +439,7 @@ async function main(): Promise<void> {
   const dataDir = args.dataDir ?? def.data.dir;
   const outFile = path.resolve(REPO, args.out ?? `bench-results/fashion-seed${args.seed}-${args.backend}.json`);
 
-  const config = benchConfig(def, args.seed, epochs);
+  const config = benchConfig(def, args.seed, epochs, args.resize);
   const problems = validateConfig(config);
   if (problems.length > 0) throw new Error(`invalid config: ${problems.join('; ')}`);
 

@@ -7,9 +7,13 @@
  *   random resized crop + horizontal flip -> colour jitter (p) -> grayscale (p)
  *   -> Gaussian blur (p per crop kind) -> solarization (second global crop only) -> normalise.
  *
+ * Resizing is PIL's bicubic (`augment.bicubic`, the default; see pilBicubicWeights), done as two
+ * batched matMuls with per-crop weight matrices, or bilinear sampling (tf.image.cropAndResize, no
+ * antialiasing; faster, aliased when shrinking; what runs made before the option used).
+ *
  * Differences from the PIL pipeline of the official code, all small:
- * - resizing is bilinear (tf.image.cropAndResize) without antialiasing, not PIL bicubic;
- * - pixels stay float between operations (PIL rounds to uint8 after each one);
+ * - after the resize (which rounds to uint8 like PIL) pixels stay float between operations (PIL
+ *   rounds to uint8 after each one);
  * - the blur is an exact Gaussian truncated at 3 sigma, not PIL's three box blurs.
  *
  * Shapes: N crops, S crop side, [Hc, Wc] the letterbox canvas of image-store.ts. Values in 0..1.
@@ -23,6 +27,14 @@ import type { Rng } from '../shared/rng';
 import { CANVAS_BORDER } from './image-store';
 
 // ---- parameters, drawn on the CPU ------------------------------------------------------------
+
+/** How crops are resized: PIL's bicubic (official) or bilinear sampling. */
+export type CropResize = 'bicubic' | 'bilinear';
+
+/** The resize a config asks for; configs from before the option (no field) used bilinear. */
+export function cropResizeOf(cfg: Pick<AugmentConfig, 'bicubic'>): CropResize {
+  return cfg.bicubic === true ? 'bicubic' : 'bilinear';
+}
 
 /** Which crop of the multi-crop set: the blur probability and solarization depend on it. */
 export type CropKind = 'global1' | 'global2' | 'local';
@@ -150,6 +162,89 @@ export function cropBox(rect: CropRect, flip: boolean, size: number, canvas: rea
   const x1 = first(rect.left, rect.width) / (cw - 1);
   const x2 = last(rect.left, rect.width) / (cw - 1);
   return flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2];
+}
+
+/** PIL's bicubic kernel (Keys, a = -0.5). */
+function bicubicKernel(x: number): number {
+  const a = -0.5;
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+  return 0;
+}
+
+/**
+ * Weights that resize the span [start, start + len) of one canvas axis to `size` samples as PIL's
+ * `Image.resize(..., BICUBIC)` does for the cropped image (what torchvision's RandomResizedCrop
+ * runs on PIL images): output pixel k is centred at (k + 0.5) * len / size in the span; when
+ * shrinking, the kernel is stretched by the scale (antialiasing); taps outside the span are dropped
+ * and the rest renormalised. Row k (reversed when `flip`) goes to out[(k * canvasLen) + ...], with
+ * the canvas's border offset applied. `out` must be zero where nothing is written.
+ */
+export function pilBicubicWeights(
+  start: number,
+  len: number,
+  size: number,
+  canvasLen: number,
+  flip: boolean,
+  out: Float32Array,
+  offset = 0,
+): void {
+  const scale = len / size;
+  const filterScale = Math.max(scale, 1);
+  const support = 2 * filterScale;
+  for (let k = 0; k < size; k++) {
+    const center = (k + 0.5) * scale;
+    const lo = Math.max(Math.floor(center - support + 0.5), 0);
+    const hi = Math.min(Math.floor(center + support + 0.5), len);
+    let sum = 0;
+    const w: number[] = [];
+    for (let x = lo; x < hi; x++) {
+      const v = bicubicKernel((x - center + 0.5) / filterScale);
+      w.push(v);
+      sum += v;
+    }
+    const row = offset + (flip ? size - 1 - k : k) * canvasLen + CANVAS_BORDER + start;
+    for (let x = lo; x < hi; x++) out[row + x] = sum !== 0 ? w[x - lo] / sum : 0;
+  }
+}
+
+/** Values in 0..1 snapped to the uint8 grid as PIL stores them: clipped, rounded half up. */
+function toUint8Grid(x: tf.Tensor): tf.Tensor {
+  return tf.div(tf.floor(tf.add(tf.mul(tf.clipByValue(x, 0, 1), 255), 0.5)), 255);
+}
+
+/**
+ * Crops resized exactly as PIL does it for 8-bit images: the horizontal pass, rounded and clipped
+ * to uint8, then the vertical pass, rounded and clipped again (pilBicubicWeights gives each pass's
+ * weights). The horizontal pass runs once per source image for all of its crops, as one batched
+ * matMul, so source images are never copied per crop; the vertical pass is one batched matMul over
+ * the crops. Returns planes [3, N, size, size] in 0..1. Caller owns the result.
+ */
+function bicubicCrops(images: tf.Tensor4D, boxIndex: Int32Array, params: readonly CropParams[], size: number): tf.Tensor4D {
+  const n = params.length;
+  const [rows, hc, wc] = images.shape;
+  // Crops of each source row get slots 0, 1, ...; rows share the widest slot count.
+  const slot = new Int32Array(n);
+  const perRow = new Int32Array(rows);
+  boxIndex.forEach((b, i) => (slot[i] = perRow[b]++));
+  const slots = Math.max(1, ...perRow);
+  const wx = new Float32Array(rows * slots * size * wc);
+  const wy = new Float32Array(n * size * hc);
+  const pick = new Int32Array(n);
+  params.forEach((p, i) => {
+    pick[i] = boxIndex[i] * slots + slot[i];
+    pilBicubicWeights(p.rect.left, p.rect.width, size, wc, p.flip, wx, pick[i] * size * wc);
+    pilBicubicWeights(p.rect.top, p.rect.height, size, hc, false, wy, i * size * hc);
+  });
+  return tf.tidy(() => {
+    const planeRows = images.transpose([0, 1, 3, 2]).reshape([rows, hc * 3, wc]) as tf.Tensor3D; // [B, Hc * 3, Wc]
+    const across = toUint8Grid(tf.matMul(planeRows, tf.tensor3d(wx, [rows, slots * size, wc]), false, true)); // [B, Hc * 3, slots * S]
+    const perCrop = across.reshape([rows, hc, 3, slots, size]).transpose([0, 3, 1, 2, 4]).reshape([rows * slots, hc, 3 * size]);
+    const picked = tf.gather(perCrop, tf.tensor1d(pick, 'int32')) as tf.Tensor3D; // [N, Hc, 3 * S]
+    const down = tf.matMul(tf.tensor3d(wy, [n, size, hc]), picked); // [N, S, 3 * S]
+    return toUint8Grid(down.reshape([n, size, 3, size]).transpose([2, 0, 1, 3])) as tf.Tensor4D;
+  });
 }
 
 // ---- colour ops on planes [3, N, H, W], with one value per crop --------------------------------
@@ -402,6 +497,7 @@ export function augmentCrops(
   params: readonly CropParams[],
   size: number,
   maxSigma: number,
+  resize: CropResize = 'bilinear',
 ): tf.Tensor4D {
   const n = params.length;
   if (images.rank !== 4 || images.shape[3] !== 3) {
@@ -421,8 +517,10 @@ export function augmentCrops(
   params.forEach((p, i) => boxes.set(cropBox(p.rect, p.flip, size, canvas), i * 4));
   const mask = (f: (p: CropParams) => boolean): number[] => params.map((p) => (f(p) ? 1 : 0));
   return tf.tidy(() => {
-    const nhwc = tf.image.cropAndResize(images, tf.tensor2d(boxes, [n, 4]), tf.tensor1d(boxIndex, 'int32'), [size, size]);
-    let planes = nhwc.transpose([3, 0, 1, 2]) as tf.Tensor4D; // [3, N, S, S]
+    let planes =
+      resize === 'bicubic'
+        ? bicubicCrops(images, boxIndex, params, size)
+        : (tf.image.cropAndResize(images, tf.tensor2d(boxes, [n, 4]), tf.tensor1d(boxIndex, 'int32'), [size, size]).transpose([3, 0, 1, 2]) as tf.Tensor4D); // [3, N, S, S]
     if (params.some((p) => p.jitter)) planes = colorJitter(planes, params.map((p) => p.jitter));
     if (params.some((p) => p.grayscale)) planes = grayscaleWhere(planes, mask((p) => p.grayscale));
     let x = planes.transpose([1, 0, 2, 3]) as tf.Tensor4D; // [N, 3, S, S]

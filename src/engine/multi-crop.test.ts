@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultAugment, type AugmentConfig } from '../shared/config';
 import type { DatasetImage } from '../shared/protocol';
 import { Rng } from '../shared/rng';
-import { augmentCrops, normalize } from './augment';
+import { augmentCrops, cropResizeOf, normalize } from './augment';
 import { ImageStore } from './image-store';
 import { centerViews, drawMultiCropParams, multiCrop, previewCrops } from './multi-crop';
 
@@ -122,7 +122,7 @@ describe('multiCrop', () => {
     expect(params.locals).toHaveLength(6);
     const src = store.sourceFor(indices);
     const manual = tf.tidy(() =>
-      normalize(augmentCrops(src.images, Int32Array.from([0, 1, 0, 1]), params.globals, 8, 1), cfg.mean, cfg.std),
+      normalize(augmentCrops(src.images, Int32Array.from([0, 1, 0, 1]), params.globals, 8, 1, cropResizeOf(cfg)), cfg.mean, cfg.std),
     );
     expect(await globals.data()).toEqual(await manual.data());
     tf.dispose([globals, locals!, manual]);

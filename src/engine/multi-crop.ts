@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../shared/config';
 import type { ImagePixels } from '../shared/protocol';
 import type { Rng } from '../shared/rng';
-import { augmentCrops, drawCropParams, normalize, plainCrop, type CropParams } from './augment';
+import { augmentCrops, cropResizeOf, drawCropParams, normalize, plainCrop, type CropParams } from './augment';
 import { singleImageSource, type CropSource } from './image-store';
 
 export interface MultiCropParams {
@@ -54,7 +54,7 @@ export function multiCrop(source: CropSource, indices: Int32Array, cfg: AugmentC
     const make = (crops: CropParams[], size: number): tf.Tensor4D =>
       tf.tidy(() =>
         normalize(
-          augmentCrops(src.images, cropMajorRows(b, crops.length / b), crops, size, cfg.blurSigma[1]),
+          augmentCrops(src.images, cropMajorRows(b, crops.length / b), crops, size, cfg.blurSigma[1], cropResizeOf(cfg)),
           cfg.mean,
           cfg.std,
         ),
@@ -70,7 +70,7 @@ export function multiCrop(source: CropSource, indices: Int32Array, cfg: AugmentC
 /**
  * Un-augmented views for evaluation (k-NN features, attention): the largest central square of
  * each image resized to size x size, normalised, [B, 3, size, size]. An image that is already
- * size x size comes through unchanged (bilinear sampling lands on the pixel centres). Caller owns it.
+ * size x size comes through unchanged (both resizes land on the pixel centres). Caller owns it.
  */
 export function centerViews(source: CropSource, indices: Int32Array, size: number, cfg: AugmentConfig): tf.Tensor4D {
   const src = source.sourceFor(indices);
@@ -80,7 +80,7 @@ export function centerViews(source: CropSource, indices: Int32Array, size: numbe
       return plainCrop({ top: Math.floor((h - side) / 2), left: Math.floor((w - side) / 2), height: side, width: side });
     });
     return tf.tidy(() =>
-      normalize(augmentCrops(src.images, cropMajorRows(indices.length, 1), params, size, 0), cfg.mean, cfg.std),
+      normalize(augmentCrops(src.images, cropMajorRows(indices.length, 1), params, size, 0, cropResizeOf(cfg)), cfg.mean, cfg.std),
     );
   } finally {
     src.dispose();
@@ -121,7 +121,7 @@ export async function previewCrops(image: ImagePixels, cfg: AugmentConfig, rng: 
   const [globals, locals] = tf.tidy(() => {
     const src = singleImageSource(image).sourceFor(new Int32Array([0]));
     const make = (crops: CropParams[], size: number): tf.Tensor4D =>
-      augmentCrops(src.images, new Int32Array(crops.length), crops, size, cfg.blurSigma[1]);
+      augmentCrops(src.images, new Int32Array(crops.length), crops, size, cfg.blurSigma[1], cropResizeOf(cfg));
     return [make(params.globals, cfg.globalSize), ...(params.locals.length > 0 ? [make(params.locals, cfg.localSize)] : [])];
   });
   const crops = [...(await toImages(globals)), ...(locals ? await toImages(locals) : [])];

@@ -61,6 +61,7 @@ export const FIELD_GROUPS: FieldGroup[] = [
       { path: 'augment.globalScale', label: 'Global crop area', kind: 'pair', step: 0.01, parts: ['min', 'max'], help: 'Fraction of the image area a global crop covers.' },
       { path: 'augment.localScale', label: 'Local crop area', kind: 'pair', step: 0.01, parts: ['min', 'max'], help: 'Fraction of the image area a local crop covers.' },
       { path: 'augment.ratio', label: 'Crop aspect ratio', kind: 'pair', step: 0.01, parts: ['min', 'max'], help: 'Aspect-ratio range of the random resized crops.' },
+      { path: 'augment.bicubic', label: 'Bicubic resize (PIL)', kind: 'bool', help: 'Resize crops exactly as the official code (PIL bicubic, antialiased when shrinking). Off: bilinear sampling, faster but aliased.' },
       { path: 'augment.flipP', label: 'Flip probability', kind: 'number', step: 0.05, help: 'Chance of a horizontal flip.' },
       { path: 'augment.jitterP', label: 'Colour jitter probability', kind: 'number', step: 0.05, help: 'Chance the colour jitter below is applied.' },
       { path: 'augment.brightness', label: 'Brightness', kind: 'number', step: 0.05, help: 'Jitter strength: factor drawn from [1 − b, 1 + b].' },

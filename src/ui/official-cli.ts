@@ -105,6 +105,7 @@ export function officialCommandLine(config: RunConfig, options: OfficialCommandO
   const aug = 'hard-coded in DataAugmentationDINO (main_dino.py)';
   if (a.globalSize !== 224) notes.push(`Global crop size ${a.globalSize} px: ${aug} as RandomResizedCrop(224).`);
   if (a.localSize !== 96) notes.push(`Local crop size ${a.localSize} px: ${aug} as RandomResizedCrop(96).`);
+  if (a.bicubic !== true) notes.push(`Crops resized bilinearly here: ${aug} as bicubic (PIL), which is what dinolab's default does.`);
   if (!same(a.ratio, defaultAugment.ratio)) notes.push(`Crop aspect-ratio range ${list(a.ratio)}: torchvision's default (3/4, 4/3) is used officially.`);
   if (a.flipP !== defaultAugment.flipP) notes.push(`Horizontal flip probability ${a.flipP}: ${aug} (0.5).`);
   if (a.jitterP !== defaultAugment.jitterP) notes.push(`Colour jitter probability ${a.jitterP}: ${aug} (0.8).`);

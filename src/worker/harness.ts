@@ -11,6 +11,10 @@ worker.onmessage = (ev: MessageEvent<WorkerEvent>) => events.push(ev.data);
   loseDevice() {
     worker.postMessage({ type: '__test:loseDevice' });
   },
+  /** Test hook of harness-worker.ts: the PIL reference crops, resized on the worker's backend. */
+  pilCrops() {
+    worker.postMessage({ type: '__test:pilCrops' });
+  },
   send(cmd: WorkerCommand) {
     worker.postMessage(cmd, transferables(cmd));
   },
