@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DinoRun } from '../src/engine/dino-run';
 import { ImageStore } from '../src/engine/image-store';
 import { loadWeights, toDinolabSafetensors, toOfficialCheckpoint, writePth } from '../src/engine/weights';
-import { runPresets, type RunConfig } from '../src/shared/config';
+import { microRunConfig } from '../src/shared/micro-config';
 import { Rng } from '../src/shared/rng';
 import { exportRun } from '../src/worker/export';
 
@@ -156,13 +156,7 @@ async function goldenRoundTrip(caseDir: string, out: string): Promise<boolean> {
 
 async function runExport(out: string): Promise<boolean> {
   await tf.setBackend('cpu');
-  const config: RunConfig = {
-    ...runPresets.nano,
-    model: { ...runPresets.nano.model, embedDim: 16, depth: 2, numHeads: 2, imgSize: 16 },
-    head: { outDim: 32, hiddenDim: 16, bottleneckDim: 8, nlayers: 3, normLastLayer: true },
-    augment: { ...runPresets.nano.augment, globalSize: 16, localSize: 8, nLocalCrops: 2 },
-    train: { ...runPresets.nano.train, batchSize: 4, epochs: 2, warmupEpochs: 0, freezeLastLayer: 0 },
-  };
+  const config = microRunConfig({ warmupEpochs: 0, freezeLastLayer: 0 });
   const rng = new Rng(5);
   const store = new ImageStore();
   store.add(Array.from({ length: 8 }, (_, i) => ({

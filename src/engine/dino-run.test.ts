@@ -1,19 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runPresets, type RunConfig } from '../shared/config';
+import type { RunConfig } from '../shared/config';
+import { microRunConfig } from '../shared/micro-config';
 import type { DatasetImage } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { DinoRun } from './dino-run';
 import { ImageStore } from './image-store';
 
-const config: RunConfig = {
-  ...runPresets.nano,
-  model: { ...runPresets.nano.model, embedDim: 16, depth: 2, numHeads: 2, imgSize: 16 },
-  head: { outDim: 32, hiddenDim: 16, bottleneckDim: 8, nlayers: 3, normLastLayer: true },
-  augment: { ...runPresets.nano.augment, globalSize: 16, localSize: 8, nLocalCrops: 2 },
-  train: { ...runPresets.nano.train, batchSize: 4, epochs: 2, warmupEpochs: 1, metricsEvery: 2 },
-};
+const config: RunConfig = microRunConfig({ warmupEpochs: 1, metricsEvery: 2 });
 
 function images(n: number): DatasetImage[] {
   const rng = new Rng(7);
