@@ -437,6 +437,8 @@ export class Session {
     try {
       await this.stored.save(await saveCheckpoint(run, this.runDatasetSize, this.metrics));
     } catch (e) {
+      // A lost device fails the read-back; the device-loss recovery reports that instead.
+      if (this.losingDevice || (await this.lostWithin(1000))) return;
       this.emit({ type: 'error', message: `could not save the checkpoint in the browser: ${(e as Error).message}` });
     }
   }
