@@ -27,14 +27,15 @@ import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
 import { exportRun } from './export';
 import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
+import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
+export type Emit = (e: WorkerEvent) => void;
+
+/** Where the run's latest good checkpoint is kept across reloads. */
 export interface StoredCheckpoint {
   save(bytes: Uint8Array): Promise<void>;
   load(): Promise<Uint8Array | null>;
 }
-import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
-
-export type Emit = (e: WorkerEvent) => void;
 
 export class Session {
   private backend: BackendInfo | null = null;
@@ -220,12 +221,7 @@ export class Session {
     this.backendGeneration++;
     this.deviceLosses++;
     const lostAt = this.run?.step ?? null;
-    this.pauseRequested = true;
-    try {
-      while (this.looping) await new Promise((r) => setTimeout(r, 5));
-    } finally {
-      this.pauseRequested = false;
-    }
+    await this.stopLoop();
     const drop = (f: () => void) => {
       try {
         f();
@@ -443,13 +439,18 @@ export class Session {
     }
   }
 
-  private async pause(): Promise<void> {
+  /** Asks the detached loop to stop after its current step and waits until it has. */
+  private async stopLoop(): Promise<void> {
     this.pauseRequested = true;
     try {
       while (this.looping) await new Promise((r) => setTimeout(r, 5));
     } finally {
       this.pauseRequested = false;
     }
+  }
+
+  private async pause(): Promise<void> {
+    await this.stopLoop();
     if (this.state !== 'running') return;
     const run = this.run;
     if (run) {
