@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { GOLDEN_ROOT, goldenCases } from './helpers';
+import { goldenCases } from './helpers';
 
 const cases = goldenCases();
 
@@ -13,13 +13,14 @@ test('golden cases exist', () => {
   expect(cases.length).toBeGreaterThan(0);
 });
 
-for (const caseName of cases) {
+for (const { name: caseName, dir } of cases) {
   for (const backend of ['webgpu', 'wasm']) {
     test(`conformance ${caseName} on ${backend} in the browser`, async ({ page }) => {
       await page.route('**/golden/**', (route) => {
         const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/golden\//, ''));
-        const file = path.join(GOLDEN_ROOT, rel);
-        if (!file.startsWith(GOLDEN_ROOT) || !existsSync(file)) return route.fulfill({ status: 404 });
+        if (!rel.startsWith(`${caseName}/`)) return route.fulfill({ status: 404 });
+        const file = path.join(dir, rel.slice(caseName.length + 1));
+        if (!file.startsWith(dir + path.sep) || !existsSync(file)) return route.fulfill({ status: 404 });
         return route.fulfill({ status: 200, body: readFileSync(file), headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' } });
       });
       await page.goto(`/src/conformance/browser.html?case=${caseName}&backend=${backend}`);

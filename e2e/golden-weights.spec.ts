@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readSafetensors } from '../src/engine/weights/safetensors';
 import { thresholdMasks } from '../src/shared/attention-masks';
-import { collectErrors, GOLDEN_ROOT, goldenCases, openApp, shot, waitForDemo } from './helpers';
+import { collectErrors, goldenCases, openApp, shot, waitForDemo } from './helpers';
 
 const cases = goldenCases();
 
@@ -17,9 +17,8 @@ test('golden cases exist for the weights check', () => {
   expect(cases.length).toBeGreaterThan(0);
 });
 
-for (const caseName of cases) {
+for (const { name: caseName, dir } of cases) {
   test(`official ${caseName} weights: heatmaps per head, attention equals the official maps`, async ({ page }) => {
-    const dir = path.join(GOLDEN_ROOT, caseName);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     const heads: number = manifest.config.num_heads;
     const fwd = readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'forward.safetensors')))).tensors;

@@ -2,23 +2,21 @@
  * Helpers for the lab specs: real files dropped through a DataTransfer built in the page, console
  * errors collected, long tasks observed on the main thread, screenshots kept for review.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { DINO_GOLDEN_FORMAT, findCases, type CaseDir } from '../src/conformance/golden-dirs';
 
 // The package is an ES module: no __dirname.
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The four sample photos (in CI the repository is cloned next to shared/ too). */
-export const SAMPLES = path.resolve(here, '../../shared/samples');
+/** The four sample photos the app ships. */
+export const SAMPLES = path.resolve(here, '../public/samples');
 export const ARTIFACTS = path.resolve(here, 'artifacts');
-/** The golden reference data of the official DINO code ($GOLDEN_DIR, else ../shared/golden). */
-export const GOLDEN_ROOT = path.resolve(process.env.GOLDEN_DIR ?? path.join(here, '../../shared/golden'));
 
-/** Names of the golden case directories (those with a manifest.json). */
-export function goldenCases(): string[] {
-  if (!existsSync(GOLDEN_ROOT)) return [];
-  return readdirSync(GOLDEN_ROOT).filter((d) => existsSync(path.join(GOLDEN_ROOT, d, 'manifest.json')));
+/** The official DINO golden cases, found as the conformance command finds them (src/conformance/golden-dirs.ts). */
+export function goldenCases(): CaseDir[] {
+  return findCases().filter((c) => c.format === DINO_GOLDEN_FORMAT);
 }
 
 export interface DropFile {

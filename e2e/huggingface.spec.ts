@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { collectErrors, GOLDEN_ROOT, goldenCases, openApp } from './helpers';
+import { collectErrors, goldenCases, openApp } from './helpers';
 
-const caseName = goldenCases()[0];
+const golden = goldenCases()[0];
 
 test('a Hub model id downloads and loads with the heads from config.json; a missing repo says 404', async ({ page }) => {
-  const dir = path.join(GOLDEN_ROOT, caseName);
+  const dir = golden.dir;
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).config;
   const headers = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
   await page.route('https://huggingface.co/**', (route) => {

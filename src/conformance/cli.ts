@@ -1,6 +1,8 @@
 /**
- * npm run conformance -- <case-dir> [<case-dir> ...] [--backend cpu,wasm] [--only forward,train]
+ * npm run conformance -- [<case-dir> ...] [--backend cpu,wasm] [--only forward,train]
  *
+ * With no case directory it runs every case that golden-dirs.ts finds ($GOLDEN_DIR, else the
+ * repository's test-data/golden* plus ../shared/golden* when that exists).
  * Checks golden cases (outputs of the official PyTorch DINO code) against the engine, one line per
  * check with its max abs / relative error and tolerance; exits 1 when any check fails.
  */
@@ -12,6 +14,7 @@ import { activateBackend } from '../engine/backend';
 import type { BackendName } from '../shared/protocol';
 import { formatCheck } from './compare';
 import { ALL_GROUPS, runGoldenCase, type CheckGroup } from './golden-case';
+import { DINO_GOLDEN_FORMAT, findCases, goldenRoots } from './golden-dirs';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -27,8 +30,13 @@ async function main(): Promise<number> {
     } else dirs.push(args[i]);
   }
   if (dirs.length === 0) {
-    console.error('conformance: give at least one golden case directory, e.g. npm run conformance -- ../shared/golden/*');
-    return 2;
+    const found = findCases();
+    if (found.length === 0) {
+      console.error(`conformance: no case found under ${goldenRoots().join(', ')}; give case directories or set GOLDEN_DIR`);
+      return 2;
+    }
+    console.log(`cases: ${found.map((c) => `${c.name} (${path.relative(process.cwd(), c.dir) || c.dir})`).join(', ')}`);
+    dirs.push(...found.map((c) => c.dir));
   }
   // A shell glob like ../shared/golden/* also matches the README: skip plain files, not directories.
   const caseDirs = dirs.filter((d) => {
@@ -46,6 +54,8 @@ async function main(): Promise<number> {
       console.log(`\n== case ${caseName} on ${tf.getBackend()} ==`);
       const t0 = Date.now();
       try {
+        const format = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')).format;
+        if (format !== DINO_GOLDEN_FORMAT) throw new Error(`unknown case format ${JSON.stringify(format)} in ${dir}/manifest.json (known: ${DINO_GOLDEN_FORMAT})`);
         const results = await runGoldenCase((name) => readFile(path.join(dir, name)).then((b) => new Uint8Array(b)), { groups });
         for (const r of results) {
           console.log(formatCheck(r));

@@ -8,7 +8,7 @@ import { goldenCaseDirs } from '../../conformance/golden-dirs';
 import type { HostTensor, TensorMap } from '../../shared/host-tensor';
 import { writeZip } from './zip';
 
-/** A golden case directory ($GOLDEN_DIR or ../shared/golden; vit-p8-tiny when present). Throws, never skips, when none exists. */
+/** A golden case directory (found by golden-dirs.ts; vit-p8-tiny when present). Throws, never skips, when none exists. */
 export function goldenDir(): string {
   const dirs = goldenCaseDirs();
   return dirs.find((d) => path.basename(d) === 'vit-p8-tiny') ?? dirs[0];
