@@ -196,14 +196,14 @@ async function forwardChecks(
   const xr = tensorOf(get(fwd, 'x_rect'));
   const xl = tensorOf(get(fwd, 'x_local'));
   const sq = tf.tidy(() => {
-    const o = vitForward(p, vit, xs);
+    const o = vitForward(p, vit, xs, { withAttention: true });
     return { cls: o.cls!, attn: o.attn!, head: dinoHead(p, head, o.cls!) };
   });
   await check('cls_square', sq.cls, 'forward');
   await check('attn_square', sq.attn, 'attn');
   await check('head_square', sq.head, 'forward');
   const rect = tf.tidy(() => {
-    const o = vitForward(p, vit, xr);
+    const o = vitForward(p, vit, xr, { withAttention: true });
     return { cls: o.cls!, attn: o.attn!, tokens: o.tokens!, grid: o.grid };
   });
   const [rows, cols] = rect.grid;
@@ -226,7 +226,7 @@ async function forwardChecks(
     await check('pos_embed_local', tf.tidy(() => tf.clone(interpolatePosEmbed(p['backbone.pos_embed'], lg[0], lg[1]))), 'forward');
   }
   const loc = tf.tidy(() => {
-    const o = vitForward(p, vit, xl);
+    const o = vitForward(p, vit, xl, { withAttention: true });
     return { cls: o.cls!, attn: o.attn! };
   });
   await check('cls_local', loc.cls, 'forward');

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo, BackendName } from '../shared/protocol';
+import { installWasmKernels } from './kernels/wasm-kernels';
 import { clearPosEmbedCache } from './pos-embed';
 
 export interface WebGPUProbe {
@@ -58,11 +59,13 @@ export async function activateBackend(name: BackendName, opts: BackendOptions = 
     // The profiling tool creates a DOM canvas and throws inside a worker.
     tf.env().set('WEBGPU_USE_PROFILE_TOOL', false);
   }
-  if (tf.getBackend() === name) return threads;
-  clearPosEmbedCache();
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`the ${name} backend could not be initialised in this browser`);
-  await tf.ready();
+  if (tf.getBackend() !== name) {
+    clearPosEmbedCache();
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`the ${name} backend could not be initialised in this browser`);
+    await tf.ready();
+  }
+  if (name === 'wasm') await installWasmKernels();
   return threads;
 }
 

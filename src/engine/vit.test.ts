@@ -24,7 +24,7 @@ describe('ViT forward', () => {
     const p = upload();
     for (const [H, W] of [[16, 16], [8, 20], [12, 12]]) {
       const out = tf.tidy(() => {
-        const o = vitForward(p, vit, tf.randomNormal([2, 3, H, W]));
+        const o = vitForward(p, vit, tf.randomNormal([2, 3, H, W]), { withAttention: true });
         return [o.cls!, o.tokens!, o.attn!];
       });
       const N = 1 + (H / 4) * (W / 4);
@@ -43,7 +43,7 @@ describe('ViT forward', () => {
     const p = upload();
     const x = tf.randomNormal([2, 3, 12, 16]);
     const [full, chunked, row] = tf.tidy(() => {
-      const a = vitForward(p, vit, x);
+      const a = vitForward(p, vit, x, { withAttention: true });
       const b = vitForward(p, vit, x, { chunkAttentionAbove: 0, attentionQuery: 5 });
       return [[a.cls!, a.attn!], [b.cls!], [b.attn!]];
     });

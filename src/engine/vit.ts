@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ViTConfig } from '../shared/config';
+import { fusedAttention, fusedAttentionRows, hasFusedAttention } from './fused-attention';
 import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
 
@@ -85,21 +86,20 @@ export function prepareTokens(p: Params, c: ViTConfig, x: tf.Tensor): tf.Tensor3
 /** Per-sample residual keep masks for stochastic depth: [B] values 0 or 1/(1-rate). */
 export type DropPathMasks = (tf.Tensor | null)[];
 
-export interface BlockOut {
-  x: tf.Tensor2D; // (B*N, D)
-  attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities (or (B, nh, 1, N) for one query row), when asked for
-}
-
 /**
  * Above this many attention weights (B * nh * N * N) the attention is computed one (image, head) at a
  * time, so the full (B*nh, N, N) matrix never exists at once: ViT-S/8 at 448 px has 6 x 3137^2
- * = 59M weights per block, which the wasm batched matMul cannot even index.
+ * = 59M weights per block, which the wasm batched matMul cannot even index. (The fused wasm kernel
+ * never stores the matrix at all.)
  */
 const CHUNKED_ATTENTION_ABOVE = 1 << 24;
 
+/** Which attention probabilities a block returns: none, all (B, nh, N, N), or one query's row (B, nh, 1, N). */
+export type AttentionWant = 'none' | 'all' | { queryRow: number };
+
 /**
- * Multi-head self-attention on x2d [B*N, D]. Returns the projected output and, when asked, the
- * softmax probabilities: all of them (B, nh, N, N), or only the row of token `queryRow` (B, nh, 1, N).
+ * Multi-head self-attention on x2d [B*N, D]. Returns the projected output (unless `probsOnly`) and,
+ * when asked, the softmax probabilities.
  */
 function attention(
   p: Params,
@@ -108,21 +108,37 @@ function attention(
   x2d: tf.Tensor2D,
   B: number,
   N: number,
-  want: 'none' | 'all' | { queryRow: number },
+  want: AttentionWant,
   chunkAbove = CHUNKED_ATTENTION_ABOVE,
-): [tf.Tensor2D, tf.Tensor4D | undefined] {
+  probsOnly = false,
+): [tf.Tensor2D | undefined, tf.Tensor4D | undefined] {
   const D = c.embedDim;
   const nh = c.numHeads;
   const hd = D / nh;
   const pre = `backbone.blocks.${i}.attn.`;
   const qkv = linear(x2d, param(p, `${pre}qkv.weight`), c.qkvBias ? param(p, `${pre}qkv.bias`) : undefined); // (B*N, 3D)
+  const project = (merged: tf.Tensor2D) => linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
+  if (hasFusedAttention()) {
+    if (want === 'none') return [project(fusedAttention(qkv, B, N, nh)), undefined];
+    if (want === 'all') {
+      const r = fusedAttentionRows(qkv, B, N, nh, 0, N); // (B*N, D), (B, nh, N, N)
+      return [project(r.out), r.probs];
+    }
+    const row = fusedAttentionRows(qkv, B, N, nh, want.queryRow, want.queryRow + 1).probs; // (B, nh, 1, N)
+    return [probsOnly ? undefined : project(fusedAttention(qkv, B, N, nh)), row];
+  }
   // qkv features are [q | k | v], each split into nh consecutive groups of hd.
   const split = tf.transpose(tf.reshape(qkv, [B, N, 3, nh, hd]), [2, 0, 3, 1, 4]); // (3, B, nh, N, hd)
   const [q, k, v] = tf.unstack(split).map((t) => tf.reshape(t, [B * nh, N, hd]));
   const scale = hd ** -0.5;
   const probsOf = (qs: tf.Tensor, ks: tf.Tensor) => tf.softmax(tf.mul(tf.matMul(qs, ks, false, true), scale));
-  let ctx: tf.Tensor; // (B*nh, N, hd)
   let probs: tf.Tensor4D | undefined;
+  if (typeof want === 'object') {
+    const row = probsOf(tf.slice(q, [0, want.queryRow, 0], [B * nh, 1, hd]), k); // (B*nh, 1, N)
+    probs = tf.reshape(row, [B, nh, 1, N]);
+    if (probsOnly) return [undefined, probs];
+  }
+  let ctx: tf.Tensor; // (B*nh, N, hd)
   if (B * nh * N * N <= chunkAbove || want === 'all') {
     const all = probsOf(q, k); // (B*nh, N, N)
     ctx = tf.matMul(all, v);
@@ -139,13 +155,8 @@ function attention(
     }
     ctx = tf.concat(parts, 0);
   }
-  if (typeof want === 'object') {
-    const row = probsOf(tf.slice(q, [0, want.queryRow, 0], [B * nh, 1, hd]), k); // (B*nh, 1, N)
-    probs = tf.reshape(row, [B, nh, 1, N]);
-  }
   const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [B, nh, N, hd]), [0, 2, 1, 3]), [B * N, D]);
-  const out = linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
-  return [out, probs];
+  return [project(merged as tf.Tensor2D), probs];
 }
 
 function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: number, N: number, D: number): tf.Tensor2D {
@@ -153,23 +164,34 @@ function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: nu
   return tf.reshape(tf.mul(tf.reshape(branch, [B, N, D]), tf.reshape(mask, [B, 1, 1])), [B * N, D]);
 }
 
+export interface BlockOut {
+  x?: tf.Tensor2D; // (B*N, D); absent when only the attention was asked for
+  attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities (or (B, nh, 1, N) for one query row), when asked for
+}
+
+/** One block's inputs: block index i, tokens x (B*N, D) of B images with N tokens each. */
+export interface BlockArgs {
+  i: number;
+  x: tf.Tensor2D;
+  B: number;
+  N: number;
+  /** Stochastic-depth keep mask [B] (student training only). */
+  mask?: tf.Tensor | null;
+  want?: AttentionWant;
+  chunkAbove?: number;
+  /** Stop after the attention probabilities (the inspector's last block). */
+  probsOnly?: boolean;
+}
+
 /** One pre-norm block: x + attn(norm1(x)), then x + mlp(norm2(x)). */
-export function block(
-  p: Params,
-  c: ViTConfig,
-  i: number,
-  x: tf.Tensor2D,
-  B: number,
-  N: number,
-  mask?: tf.Tensor | null,
-  want: 'none' | 'all' | { queryRow: number } = 'none',
-  chunkAbove?: number,
-): BlockOut {
+export function block(p: Params, c: ViTConfig, a: BlockArgs): BlockOut {
+  const { i, x, B, N, mask } = a;
   const pre = `backbone.blocks.${i}.`;
   const D = c.embedDim;
   const h1 = layerNorm(x, param(p, `${pre}norm1.weight`), param(p, `${pre}norm1.bias`), c.lnEps);
-  const [a, attn] = attention(p, c, i, h1, B, N, want, chunkAbove);
-  const x1 = tf.add(x, dropPath(a, mask, B, N, D)) as tf.Tensor2D;
+  const [att, attn] = attention(p, c, i, h1, B, N, a.want ?? 'none', a.chunkAbove, a.probsOnly);
+  if (!att) return { attn };
+  const x1 = tf.add(x, dropPath(att, mask, B, N, D)) as tf.Tensor2D;
   const h2 = layerNorm(x1, param(p, `${pre}norm2.weight`), param(p, `${pre}norm2.bias`), c.lnEps);
   const m = linear(
     gelu(linear(h2, param(p, `${pre}mlp.fc1.weight`), param(p, `${pre}mlp.fc1.bias`))),
@@ -182,7 +204,9 @@ export function block(
 export interface ForwardOptions {
   /** Stochastic-depth masks, one per block (student training only). */
   dropPath?: DropPathMasks;
-  /** Stop after this block and return its attention (default: run all blocks). */
+  /** Also return the last block's attention probabilities (B, nh, N, N) (conformance, tests). */
+  withAttention?: boolean;
+  /** Return only this block's attention and stop there: nothing after its softmax is computed. */
   attentionOfBlock?: number;
   /** Return only this query token's attention row (B, nh, 1, N): what the inspector shows. */
   attentionQuery?: number;
@@ -195,7 +219,7 @@ export interface ForwardOut {
   tokens?: tf.Tensor3D;
   /** CLS features after the final LayerNorm, (B, D). */
   cls?: tf.Tensor2D;
-  /** Attention probabilities of the requested block, (B, nh, N, N). */
+  /** Attention probabilities of the requested block, (B, nh, N, N) or (B, nh, 1, N). */
   attn?: tf.Tensor4D;
   grid: [number, number];
 }
@@ -206,18 +230,30 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
   const grid: [number, number] = [H / c.patchSize, W / c.patchSize];
   const N = 1 + grid[0] * grid[1];
   const D = c.embedDim;
+  const attentionOnly = opts.attentionOfBlock !== undefined;
   const last = opts.attentionOfBlock ?? c.depth - 1;
   if (last < 0 || last >= c.depth) throw new Error(`block ${last} out of range 0..${c.depth - 1}`);
+  const lastWant: AttentionWant =
+    opts.attentionQuery !== undefined ? { queryRow: opts.attentionQuery } : attentionOnly || opts.withAttention ? 'all' : 'none';
   let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
   let attn: tf.Tensor4D | undefined;
   for (let i = 0; i <= last; i++) {
     // Probabilities are kept only for the block whose attention is returned (never in training).
-    const want = i !== last || opts.dropPath ? 'none' : opts.attentionQuery !== undefined ? { queryRow: opts.attentionQuery } : 'all';
-    const out = block(p, c, i, h, B, N, opts.dropPath?.[i], want, opts.chunkAttentionAbove);
-    h = out.x;
+    const want = i === last && !opts.dropPath ? lastWant : 'none';
+    const out = block(p, c, {
+      i,
+      x: h,
+      B,
+      N,
+      mask: opts.dropPath?.[i],
+      want,
+      chunkAbove: opts.chunkAttentionAbove,
+      probsOnly: attentionOnly && i === last,
+    });
+    if (out.x) h = out.x;
     attn = out.attn;
   }
-  if (opts.attentionOfBlock !== undefined && last < c.depth - 1) return { attn, grid };
+  if (attentionOnly) return { attn, grid };
   const normed = layerNorm(h, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps);
   const tokens = tf.reshape(normed, [B, N, D]) as tf.Tensor3D;
   const cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
@@ -252,7 +288,7 @@ export function vitIntermediateLayers(p: Params, c: ViTConfig, x: tf.Tensor, n =
     let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
     const out: tf.Tensor3D[] = [];
     for (let i = 0; i < c.depth; i++) {
-      h = block(p, c, i, h, B, N).x;
+      h = block(p, c, { i, x: h, B, N }).x!;
       if (i >= c.depth - n) {
         const normed = layerNorm(h, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps);
         out.push(tf.reshape(normed, [B, N, D]) as tf.Tensor3D);

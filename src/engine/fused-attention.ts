@@ -1,0 +1,44 @@
+/**
+ * Multi-head self-attention straight from the qkv projection, as one kernel (wasm backend):
+ * softmax(Q K^T / sqrt(hd)) V for every head, without the (B, nh, N, N) matrix ever being stored
+ * and without the transposes that split and merge heads. The gradient recomputes the softmax rows
+ * from qkv, so training keeps only qkv on the tape for the attention.
+ *
+ * Legend as in vit.ts: B images, N tokens, nh heads, D = nh * hd width; qkv is (B*N, 3D) with
+ * features [q | k | v], each nh consecutive groups of hd.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, hasFusedAttention, type AttentionAttrs } from './kernels/wasm-kernels';
+
+export { hasFusedAttention };
+
+/** Attention output (B*N, D) of all heads, merged; differentiable with respect to qkv. */
+export function fusedAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
+  const attrs: AttentionAttrs = { B, N, nh, q0: 0, q1: N, probs: false };
+  const run = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x]);
+    return {
+      value: tf.engine().runKernel(ATTENTION_KERNEL, { qkv: x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { qkv: saved[0], dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return run(qkv) as tf.Tensor2D;
+}
+
+/**
+ * Output rows (B*(q1-q0), D) and softmax probabilities (B, nh, q1-q0, N) of the queries [q0, q1)
+ * only: what the inspector needs from the block it shows. Not differentiable.
+ */
+export function fusedAttentionRows(
+  qkv: tf.Tensor2D,
+  B: number,
+  N: number,
+  nh: number,
+  q0: number,
+  q1: number,
+): { out: tf.Tensor2D; probs: tf.Tensor4D } {
+  const attrs: AttentionAttrs = { B, N, nh, q0, q1, probs: true };
+  const [out, probs] = tf.engine().runKernel(ATTENTION_KERNEL, { qkv }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return { out: out as tf.Tensor2D, probs: probs as tf.Tensor4D };
+}

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../shared/rng';
+import { installWasmKernels, simplifyTranspose, uninstallWasmKernels } from './wasm-kernels';
+
+/** Plain-JS reference: C[b] = op(A[b]) op(B[b]) with batch broadcast of a size-1 side. */
+function refMatMul(a: Float32Array, as: number[], b: Float32Array, bs: number[], tA: boolean, tB: boolean): Float32Array {
+  const [ba, ra, ca] = as;
+  const [bb, rb, cb] = bs;
+  const M = tA ? ca : ra;
+  const K = tA ? ra : ca;
+  const N = tB ? rb : cb;
+  const batch = Math.max(ba, bb);
+  const out = new Float32Array(batch * M * N);
+  for (let q = 0; q < batch; q++) {
+    const oa = (ba === 1 ? 0 : q) * ra * ca;
+    const ob = (bb === 1 ? 0 : q) * rb * cb;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) {
+          const x = tA ? a[oa + k * ca + i] : a[oa + i * ca + k];
+          const y = tB ? b[ob + j * cb + k] : b[ob + k * cb + j];
+          s += x * y;
+        }
+        out[q * M * N + i * N + j] = s;
+      }
+  }
+  return out;
+}
+
+function refTranspose(x: Float32Array, shape: number[], perm: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  const oshape = perm.map((p) => shape[p]);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const idx = new Array(shape.length).fill(0);
+  for (let o = 0; o < x.length; o++) {
+    let rem = o;
+    for (let a = oshape.length - 1; a >= 0; a--) {
+      idx[a] = rem % oshape[a];
+      rem = Math.floor(rem / oshape[a]);
+    }
+    let src = 0;
+    for (let a = 0; a < perm.length; a++) src += idx[a] * strides[perm[a]];
+    out[o] = x[src];
+  }
+  return out;
+}
+
+const gen = new Rng(7);
+const rng = () => gen.next();
+const randn = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1);
+const pick = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await installWasmKernels();
+});
+afterAll(() => uninstallWasmKernels());
+
+describe('wasm GEMM kernel', () => {
+  it('matches a plain loop for batched, transposed, broadcast and edge-sized products', () => {
+    const cases: [number, number, number, number, number, boolean, boolean][] = [
+      [1, 5, 7, 3, 1, false, true],
+      [3, 1, 1, 1, 3, true, true],
+      [4, 33, 70, 17, 4, true, false],
+      [2, 300, 9, 600, 1, false, false], // N spans two 512-column blocks, K < one block
+      [1, 13, 520, 11, 1, true, true], // K spans three 256-deep blocks
+    ];
+    for (let r = 0; r < 20; r++) cases.push([pick(1, 4), pick(1, 40), pick(1, 40), pick(1, 40), 0, rng() < 0.5, rng() < 0.5]);
+    for (const [batch, M, K, N, bb0, tA, tB] of cases) {
+      const bb = bb0 || (rng() < 0.3 ? 1 : batch);
+      const as = tA ? [batch, K, M] : [batch, M, K];
+      const bs = tB ? [bb, N, K] : [bb, K, N];
+      const a = randn(as.reduce((x, y) => x * y));
+      const b = randn(bs.reduce((x, y) => x * y));
+      const got = tf.tidy(() => tf.matMul(tf.tensor3d(a, as as [number, number, number]), tf.tensor3d(b, bs as [number, number, number]), tA, tB).dataSync());
+      const want = refMatMul(a, as, b, bs, tA, tB);
+      expect(got.length, `[${as}] x [${bs}] ${tA} ${tB}`).toBe(want.length);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      expect(worst, `[${as}] x [${bs}] tA=${tA} tB=${tB}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('leaves no tensors behind and gives gradients equal to the reference on the slow-path shapes', () => {
+    const before = tf.memory().numTensors;
+    const a = tf.tensor3d(randn(2 * 6 * 5), [2, 6, 5]);
+    const b = tf.tensor3d(randn(2 * 7 * 5), [2, 7, 5]);
+    const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, false, true))))([a, b]);
+    const ours = g.map((t) => t.dataSync().slice());
+    uninstallWasmKernels();
+    const theirs = tf.tidy(() =>
+      tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, false, true))))([a, b]).map((t) => t.dataSync().slice()),
+    );
+    for (let i = 0; i < 2; i++) for (let j = 0; j < ours[i].length; j++) expect(Math.abs(ours[i][j] - theirs[i][j])).toBeLessThan(1e-4);
+    return installWasmKernels().then(() => {
+      tf.dispose([a, b, ...g]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+});
+
+describe('wasm transpose kernel', () => {
+  it('matches a plain loop for random permutations of up to 6 axes', () => {
+    for (let r = 0; r < 40; r++) {
+      const rank = pick(1, 6);
+      const shape = Array.from({ length: rank }, () => pick(1, 5));
+      const perm = Array.from({ length: rank }, (_, i) => i).sort(() => rng() - 0.5);
+      const x = randn(shape.reduce((a, b) => a * b, 1));
+      const got = tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync());
+      expect(Array.from(got), `[${shape}] perm [${perm}]`).toEqual(Array.from(refTranspose(x, shape, perm)));
+    }
+  });
+
+  it('transposes int32 tensors too', () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    expect(Array.from(tf.transpose(x).dataSync())).toEqual([1, 4, 2, 5, 3, 6]);
+    x.dispose();
+  });
+
+  it('simplifies a permutation by dropping unit axes and merging axes that stay together', () => {
+    expect(simplifyTranspose([2, 3, 4, 5], [0, 2, 3, 1])).toEqual({ shape: [2, 3, 20], perm: [0, 2, 1] });
+    expect(simplifyTranspose([1, 4, 1, 6], [3, 2, 1, 0])).toEqual({ shape: [4, 6], perm: [1, 0] });
+    expect(simplifyTranspose([2, 3], [0, 1])).toEqual({ shape: [6], perm: [0] });
+  });
+});

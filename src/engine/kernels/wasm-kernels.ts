@@ -1,0 +1,282 @@
+/**
+ * dinolab's own kernels for the tfjs wasm backend (kernels.c), installed in place of two of its
+ * kernels that take slow paths:
+ *
+ * - BatchMatMul: tfjs-backend-wasm hands a product to XNNPACK only when it is one untransposed
+ *   matrix pair; every batched or transposed product (attention, and every gradient autograd
+ *   builds) falls to a scalar loop at ~2 GFLOP/s. Those cases now run a blocked SIMD GEMM; the
+ *   XNNPACK case is left to tfjs, which runs it on its thread pool.
+ * - Transpose: tfjs's generic loop; ours copies whole rows when the last axis stays in place.
+ *
+ * The module imports tfjs's own WebAssembly.Memory, so kernels read and write tensors in place.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { kernelsWasm, kernelsWasmShared } from './kernels-wasm';
+
+interface KernelExports {
+  __stack_pointer: WebAssembly.Global;
+  gemm_scratch_floats(): number;
+  attention_scratch_floats(N: number): number;
+  gemm(...args: number[]): void;
+  transpose(...args: number[]): void;
+  attention(...args: number[]): void;
+  attention_grad(...args: number[]): void;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm this module relies on. */
+interface WasmBackend {
+  wasm: { _malloc(n: number): number; _free(p: number): void; wasmMemory?: WebAssembly.Memory; asm?: Record<string, unknown> };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+const STACK_BYTES = 64 * 1024;
+
+interface Installed {
+  backend: WasmBackend;
+  k: KernelExports;
+  /** Scratch block in tfjs's heap, grown on demand. */
+  scratch: { ptr: number; floats: number };
+}
+
+/** A scratch pointer with room for `floats` floats (grows, never shrinks). */
+function scratch(ins: Installed, floats: number): number {
+  if (ins.scratch.floats < floats) {
+    if (ins.scratch.ptr) ins.backend.wasm._free(ins.scratch.ptr);
+    ins.scratch.ptr = ins.backend.wasm._malloc(floats * 4);
+    if (!ins.scratch.ptr) throw new Error(`out of wasm memory for ${(floats * 4) / 2 ** 20} MiB of kernel scratch`);
+    ins.scratch.floats = floats;
+  }
+  return ins.scratch.ptr;
+}
+
+let installed: Installed | null = null;
+const originals = new Map<string, tf.KernelConfig>();
+
+function memoryOf(backend: WasmBackend): WebAssembly.Memory {
+  const m = backend.wasm.wasmMemory ?? Object.values(backend.wasm.asm ?? {}).find((v) => v instanceof WebAssembly.Memory);
+  if (!(m instanceof WebAssembly.Memory)) throw new Error("tfjs-backend-wasm's memory was not found");
+  return m;
+}
+
+function decode(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const offsetOf = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+const product = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, transB: boolean): tf.TensorInfo {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const Ka = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const Kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const N = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (Ka !== Kb) {
+    throw new Error(`matMul inner dimensions differ: [${a.shape}] x [${b.shape}] (transposeA ${transA}, transposeB ${transB})`);
+  }
+  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batchA = product(a.shape.slice(0, -2));
+  const batchB = product(b.shape.slice(0, -2));
+  const batch = product(batchShape);
+  if (!((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1))) {
+    throw new Error(`matMul batch shapes [${a.shape.slice(0, -2)}] and [${b.shape.slice(0, -2)}] cannot be broadcast as one batch`);
+  }
+  const out = ins.backend.makeOutput([...batchShape, M, N], 'float32');
+  const blocks = Math.ceil(N / 512);
+  ins.k.gemm(
+    offsetOf(ins.backend, a),
+    offsetOf(ins.backend, b),
+    offsetOf(ins.backend, out),
+    batch,
+    M,
+    N,
+    Ka,
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    batchA === 1 ? 0 : M * Ka,
+    batchB === 1 ? 0 : Ka * N,
+    0,
+    batch * blocks,
+    scratch(ins, ins.k.gemm_scratch_floats()),
+  );
+  return out;
+}
+
+/** Attributes of the fused attention kernels: qkv is [B*N, 3 D] with D = nh * hd. */
+export interface AttentionAttrs {
+  B: number;
+  N: number;
+  nh: number;
+  /** Queries [q0, q1) are computed (all: 0, N). */
+  q0: number;
+  q1: number;
+  /** Also return the softmax rows of those queries, [B, nh, q1 - q0, N]. */
+  probs: boolean;
+}
+
+function checkQkv(qkv: tf.TensorInfo, a: AttentionAttrs): number {
+  const [rows, cols] = qkv.shape;
+  if (qkv.shape.length !== 2 || rows !== a.B * a.N || cols % (3 * a.nh) !== 0) {
+    throw new Error(`attention needs qkv [B*N, 3*D] = [${a.B * a.N}, 3*nh*hd] with nh = ${a.nh}, got [${qkv.shape}]`);
+  }
+  if (!(0 <= a.q0 && a.q0 < a.q1 && a.q1 <= a.N)) throw new Error(`query range [${a.q0}, ${a.q1}) is outside 0..${a.N}`);
+  return cols / 3 / a.nh;
+}
+
+function attentionKernel(ins: Installed, qkv: tf.TensorInfo, a: AttentionAttrs): tf.TensorInfo | tf.TensorInfo[] {
+  const hd = checkQkv(qkv, a);
+  const D = a.nh * hd;
+  const nq = a.q1 - a.q0;
+  const out = ins.backend.makeOutput([a.B * nq, D], 'float32');
+  const probs = a.probs ? ins.backend.makeOutput([a.B, a.nh, nq, a.N], 'float32') : null;
+  ins.k.attention(
+    offsetOf(ins.backend, qkv),
+    offsetOf(ins.backend, out),
+    probs ? offsetOf(ins.backend, probs) : 0,
+    a.B,
+    a.N,
+    a.nh,
+    hd,
+    hd ** -0.5,
+    a.q0,
+    a.q1,
+    0,
+    a.B * a.nh,
+    scratch(ins, ins.k.attention_scratch_floats(a.N)),
+  );
+  return probs ? [out, probs] : out;
+}
+
+function attentionGradKernel(ins: Installed, qkv: tf.TensorInfo, dy: tf.TensorInfo, a: AttentionAttrs): tf.TensorInfo {
+  const hd = checkQkv(qkv, a);
+  if (dy.shape[0] !== a.B * a.N || dy.shape[1] !== a.nh * hd) {
+    throw new Error(`attention gradient needs dy [${a.B * a.N}, ${a.nh * hd}], got [${dy.shape}]`);
+  }
+  const dqkv = ins.backend.makeOutput(qkv.shape, 'float32');
+  ins.k.attention_grad(
+    offsetOf(ins.backend, qkv),
+    offsetOf(ins.backend, dy),
+    offsetOf(ins.backend, dqkv),
+    a.B,
+    a.N,
+    a.nh,
+    hd,
+    hd ** -0.5,
+    0,
+    a.B * a.nh,
+    scratch(ins, ins.k.attention_scratch_floats(a.N)),
+  );
+  return dqkv;
+}
+
+/** Names of the fused attention kernels (wasm only; see hasFusedAttention). */
+export const ATTENTION_KERNEL = 'DinolabAttention';
+export const ATTENTION_GRAD_KERNEL = 'DinolabAttentionGrad';
+
+/** True when the fused attention kernels can run on the active backend. */
+export function hasFusedAttention(): boolean {
+  return installed !== null && tf.getBackend() === 'wasm' && tf.backend() === (installed.backend as unknown);
+}
+
+/** Drops size-1 axes and merges input axes that stay neighbours in the same order. */
+export function simplifyTranspose(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
+  const keep = shape.map((s, i) => (s === 1 ? -1 : i)).filter((i) => i >= 0);
+  const rank = new Map(keep.map((ax, j) => [ax, j]));
+  let p = perm.filter((ax) => shape[ax] !== 1).map((ax) => rank.get(ax)!);
+  let s = keep.map((ax) => shape[ax]);
+  // Merge runs: output axes j, j+1 that read input axes i, i+1.
+  for (let j = p.length - 2; j >= 0; j--) {
+    if (p[j + 1] === p[j] + 1) {
+      const i = p[j];
+      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
+      p = p.filter((_, q) => q !== j + 1).map((ax) => (ax > i ? ax - 1 : ax));
+    }
+  }
+  return { shape: s, perm: p };
+}
+
+function transpose(ins: Installed, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+  const outShape = perm.map((ax) => x.shape[ax]);
+  const simple = simplifyTranspose(x.shape, perm);
+  if (simple.shape.length > 6) return null;
+  const out = ins.backend.makeOutput(outShape, x.dtype);
+  const size = product(x.shape);
+  if (size === 0) return out;
+  const rank = Math.max(1, simple.shape.length);
+  const s = [...(simple.shape.length ? simple.shape : [1]), 1, 1, 1, 1, 1, 1].slice(0, 6);
+  const p = [...(simple.perm.length ? simple.perm : [0]), 0, 0, 0, 0, 0, 0].slice(0, 6);
+  const rows = size / s[p[rank - 1]];
+  ins.k.transpose(offsetOf(ins.backend, x), offsetOf(ins.backend, out), rank, ...s, ...p, 0, rows);
+  return out;
+}
+
+function register(name: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+}
+
+function override(name: string, kernelFunc: tf.KernelFunc): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) throw new Error(`tfjs-backend-wasm has no ${name} kernel to replace`);
+  if (!originals.has(name)) originals.set(name, original);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+}
+
+/**
+ * Installs the kernels on the active wasm backend (call after tf.setBackend('wasm')). Safe to call
+ * again: a new backend instance (after a reset) gets a new module instance.
+ */
+export async function installWasmKernels(): Promise<void> {
+  if (tf.getBackend() !== 'wasm') throw new Error(`installWasmKernels needs the wasm backend, not ${tf.getBackend()}`);
+  const backend = tf.backend() as unknown as WasmBackend;
+  if (installed?.backend === backend) return;
+  const memory = memoryOf(backend);
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const { instance } = (await WebAssembly.instantiate(decode(shared ? kernelsWasmShared : kernelsWasm), {
+    env: { memory },
+  })) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
+  const k = instance.exports as unknown as KernelExports;
+  const stack = backend.wasm._malloc(STACK_BYTES);
+  k.__stack_pointer.value = (stack + STACK_BYTES) & ~15;
+  const ins: Installed = { backend, k, scratch: { ptr: 0, floats: 0 } };
+  installed = ins;
+  const matMul = originals.get('BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm')!;
+  const trans = originals.get('Transpose') ?? tf.getKernel('Transpose', 'wasm')!;
+  override('BatchMatMul', (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const single = product(a.shape.slice(0, -2)) === 1 && product(b.shape.slice(0, -2)) === 1;
+    if (installed !== ins || (single && !transposeA && !transposeB)) return matMul.kernelFunc(args);
+    return batchMatMul(ins, a, b, transposeA, transposeB);
+  });
+  override('Transpose', (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    return (installed === ins ? transpose(ins, x, perm) : null) ?? trans.kernelFunc(args);
+  });
+  register(ATTENTION_KERNEL, (args) =>
+    attentionKernel(ins, (args.inputs as { qkv: tf.TensorInfo }).qkv, args.attrs as unknown as AttentionAttrs),
+  );
+  register(ATTENTION_GRAD_KERNEL, (args) => {
+    const { qkv, dy } = args.inputs as { qkv: tf.TensorInfo; dy: tf.TensorInfo };
+    return attentionGradKernel(ins, qkv, dy, args.attrs as unknown as AttentionAttrs);
+  });
+}
+
+/** Puts tfjs's own kernels back (tests compare against them). */
+export function uninstallWasmKernels(): void {
+  for (const [name, config] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  originals.clear();
+  for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  installed = null;
+}
