@@ -26,7 +26,14 @@ export default defineConfig({
       input: { main: 'index.html', conformance: 'src/conformance/browser.html', harness: 'src/worker/harness.html' },
     },
   },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: {
+    // The dev server must pre-bundle tfjs-backend-wasm: its wasm-out/*.js files are CommonJS, and
+    // served raw they fail as ES modules ("does not provide an export named wasmWorkerContents"),
+    // which kills the worker before its first message. The worker's dependencies are listed because
+    // the dependency scan does not follow `new Worker(new URL(...))`: found late, they would make
+    // the dev server re-optimise and reload the page.
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'fflate', 'idb'],
+  },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
     environment: 'node',
