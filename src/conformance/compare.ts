@@ -9,6 +9,8 @@ export interface CheckResult {
   atol: number;
   rtol: number;
   note?: string;
+  /** A figure reported beside the checks (a timing), not judged: printed as INFO, not counted. */
+  info?: boolean;
 }
 
 export interface Tolerance {
@@ -53,5 +55,5 @@ export function exactCheck(group: string, name: string, ok: boolean, note?: stri
 
 export function formatCheck(c: CheckResult): string {
   const num = (x: number) => (Number.isNaN(x) ? '   n/a   ' : x.toExponential(2).padStart(9));
-  return `${c.pass ? 'PASS' : 'FAIL'}  ${`${c.group}/${c.name}`.padEnd(46)} max|d| ${num(c.maxAbs)}  max rel ${num(c.maxRel)}  tol atol=${c.atol} rtol=${c.rtol}${c.note ? `  (${c.note})` : ''}`;
+  return `${c.info ? 'INFO' : c.pass ? 'PASS' : 'FAIL'}  ${`${c.group}/${c.name}`.padEnd(46)} max|d| ${num(c.maxAbs)}  max rel ${num(c.maxRel)}  tol atol=${c.atol} rtol=${c.rtol}${c.note ? `  (${c.note})` : ''}`;
 }

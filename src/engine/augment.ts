@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../shared/config';
 import type { Rng } from '../shared/rng';
 import { CANVAS_BORDER } from './image-store';
+import { pilBicubicTaps } from './pil-resample';
 
 // ---- parameters, drawn on the CPU ------------------------------------------------------------
 
@@ -164,15 +165,6 @@ export function cropBox(rect: CropRect, flip: boolean, size: number, canvas: rea
   return flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2];
 }
 
-/** PIL's bicubic kernel (Keys, a = -0.5). */
-function bicubicKernel(x: number): number {
-  const a = -0.5;
-  const t = Math.abs(x);
-  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
-  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
-  return 0;
-}
-
 /**
  * Weights that resize the span [start, start + len) of one canvas axis to `size` samples as PIL's
  * `Image.resize(..., BICUBIC)` does for the cropped image (what torchvision's RandomResizedCrop
@@ -190,22 +182,10 @@ export function pilBicubicWeights(
   out: Float32Array,
   offset = 0,
 ): void {
-  const scale = len / size;
-  const filterScale = Math.max(scale, 1);
-  const support = 2 * filterScale;
+  const taps = pilBicubicTaps(len, size);
   for (let k = 0; k < size; k++) {
-    const center = (k + 0.5) * scale;
-    const lo = Math.max(Math.floor(center - support + 0.5), 0);
-    const hi = Math.min(Math.floor(center + support + 0.5), len);
-    let sum = 0;
-    const w: number[] = [];
-    for (let x = lo; x < hi; x++) {
-      const v = bicubicKernel((x - center + 0.5) / filterScale);
-      w.push(v);
-      sum += v;
-    }
-    const row = offset + (flip ? size - 1 - k : k) * canvasLen + CANVAS_BORDER + start;
-    for (let x = lo; x < hi; x++) out[row + x] = sum !== 0 ? w[x - lo] / sum : 0;
+    const row = offset + (flip ? size - 1 - k : k) * canvasLen + CANVAS_BORDER + start + taps.first[k];
+    for (let j = 0; j < taps.count[k]; j++) out[row + j] = taps.weights[k * taps.maxTaps + j];
   }
 }
 
