@@ -126,6 +126,67 @@ export interface WeightsReport {
   hasHead: boolean;
 }
 
+// ---- evaluation of features (the write-up's k-NN and t-SNE, retrieval) ------------------------
+
+/** Which features: the model's CLS, the eval-transformed pixels, or a randomly initialised ViT's CLS. */
+export type FeatureSource = 'model' | 'pixels' | 'random';
+
+export interface FeatureRequest {
+  network: Network;
+  /** Eval-transform crop side, px (224 in the write-up; Resize is resolution * 256 / 224). */
+  resolution: number;
+  /** Also the baselines: the eval-transformed pixels at 32 px and a randomly initialised ViT of the same shape. */
+  baselines: boolean;
+}
+
+export interface FeatureSummary {
+  count: number;
+  dim: number;
+  /** Dataset image ids, in feature-row order. */
+  ids: string[];
+  /** Class id per row (index into classNames), -1 when unlabelled. */
+  labels: Int32Array;
+  classNames: string[];
+  sources: FeatureSource[];
+  /** What the features came from, in words (weights, network, transform). */
+  description: string;
+  seconds: number;
+  fromCache: number;
+}
+
+/**
+ * 'sklearn': the write-up's KNeighborsClassifier defaults (Euclidean, uniform votes, ties to the
+ * smallest class id). 'dino': the official eval_knn.py (cosine, votes weighted by exp(sim / T)).
+ */
+export type KnnRule = 'sklearn' | 'dino';
+
+export interface KnnSettings {
+  rule: KnnRule;
+  k: number;
+  /** Only the 'dino' rule: vote temperature (0.07). */
+  temperature: number;
+  /** Fraction of each class held out for validation (0.2). */
+  valFraction: number;
+  seed: number;
+}
+
+export interface KnnReport {
+  source: FeatureSource;
+  rule: KnnRule;
+  /** Top-1 accuracy, 0..1. */
+  accuracy: number;
+  /** 'dino' rule only: top-5 accuracy, 0..1. */
+  top5: number | null;
+  /** Accuracy per class (NaN for a class without validation rows). */
+  perClass: Float64Array;
+  /** [C, C] counts, row = true class, column = predicted. */
+  confusion: Int32Array;
+  nTrain: number;
+  nVal: number;
+}
+
+export type EmbedMethod = 'tsne' | 'pca';
+
 export type WorkerCommand =
   | { type: 'init'; backend: BackendChoice }
   | { type: 'setBackend'; backend: BackendChoice }
@@ -144,7 +205,13 @@ export type WorkerCommand =
   | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' | 'teacher-safetensors' }
   | { type: 'attention'; requestId: number; request: AttentionRequest }
   | { type: 'augmentPreview'; requestId: number; image: ImagePixels; config: RunConfig }
-  | { type: 'knn'; requestId: number; k: number; temperature: number };
+  | { type: 'knn'; requestId: number; k: number; temperature: number }
+  | { type: 'extractFeatures'; requestId: number; request: FeatureRequest }
+  /** Stops a feature extraction or an embedding between batches / iterations. */
+  | { type: 'cancelEval' }
+  | { type: 'evalKnn'; requestId: number; settings: KnnSettings }
+  | { type: 'embed'; requestId: number; method: EmbedMethod }
+  | { type: 'neighbors'; requestId: number; index: number; k: number; metric: 'euclidean' | 'cosine' };
 
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendInfo }
@@ -166,6 +233,13 @@ export type WorkerEvent =
       kinds: ('global' | 'local')[];
     }
   | { type: 'knn'; requestId: number; top1: number; top5: number; nTrain: number; nTest: number }
+  | { type: 'featureProgress'; requestId: number; stage: string; done: number; total: number; imagesPerSec: number; etaSeconds: number | null }
+  | { type: 'features'; requestId: number; summary: FeatureSummary }
+  /** `unscorable` says why there is no score (no labels, one class, too few images). */
+  | { type: 'evalKnn'; requestId: number; reports: KnnReport[]; unscorable: string | null }
+  | { type: 'embedProgress'; requestId: number; iteration: number; total: number; coords: Float32Array }
+  | { type: 'embedding'; requestId: number; method: EmbedMethod; coords: Float32Array; seconds: number }
+  | { type: 'neighbors'; requestId: number; index: number; indices: Int32Array; distances: Float32Array }
   /** A non-finite loss: training paused; `canRollBack` says a good checkpoint exists. */
   | { type: 'diverged'; step: number; message: string; canRollBack: boolean }
   | { type: 'error'; requestId?: number; message: string };

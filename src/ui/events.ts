@@ -45,11 +45,21 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       // An error that answers a request is shown by whoever asked (inline or as a toast).
       if (!answered) s.pushToast('error', event.message);
       break;
+    case 'featureProgress':
+      s.setFeatureProgress({ stage: event.stage, done: event.done, total: event.total, imagesPerSec: event.imagesPerSec, etaSeconds: event.etaSeconds });
+      break;
+    case 'embedProgress':
+      s.setEmbedProgress(event.iteration, event.total, event.coords);
+      break;
     case 'checkpoint':
     case 'exported':
     case 'attention':
     case 'augmentPreview':
     case 'knn':
+    case 'features':
+    case 'evalKnn':
+    case 'embedding':
+    case 'neighbors':
       // Answers to requests: their caller gets them through the request's promise.
       break;
     default: {

@@ -29,6 +29,10 @@ const REPLY = {
   attention: ['attention'],
   augmentPreview: ['augmentPreview'],
   knn: ['knn'],
+  extractFeatures: ['features'],
+  evalKnn: ['evalKnn'],
+  embed: ['embedding'],
+  neighbors: ['neighbors'],
 } as const satisfies Record<AnsweredType, readonly WorkerEvent['type'][]>;
 
 export type Reply<T extends AnsweredType> = Extract<WorkerEvent, { type: (typeof REPLY)[T][number] }>;

@@ -22,8 +22,9 @@ export function startWorker(scope: DedicatedWorkerGlobalScope, extra?: (data: un
   scope.onmessage = (ev: MessageEvent<WorkerCommand>) => {
     if (extra?.(ev.data)) return;
     const cmd = ev.data;
-    // Loop control must not wait behind a long command (the loop runs detached).
-    if (cmd.type === 'pause' || cmd.type === 'stop') {
+    // Loop control must not wait behind a long command (the loop runs detached), nor may cancelling
+    // a feature extraction or t-SNE (they yield between batches / iterations to let it in).
+    if (cmd.type === 'pause' || cmd.type === 'stop' || cmd.type === 'cancelEval') {
       void session.handle(cmd);
       return;
     }

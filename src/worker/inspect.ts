@@ -11,9 +11,9 @@ import { attentionMaps } from '../engine/attention-maps';
 import type { DinoRun } from '../engine/dino-run';
 import type { ImageStore } from '../engine/image-store';
 import { knnClassify, type KnnResult } from '../engine/knn';
-import { centerViews } from '../engine/multi-crop';
 import { disposeParams, type Params } from '../engine/params';
-import { vitCls } from '../engine/vit';
+import { extractFeatures } from '../engine/eval/features';
+import { resizeForCrop } from '../engine/eval/eval-transform';
 import type { LoadedWeights } from '../engine/weights/layouts';
 
 export interface InspectModel {
@@ -88,9 +88,10 @@ export async function computeAttention(
 }
 
 /**
- * Weighted k-NN of the model's CLS features on the labelled images of `store`: every fifth
- * labelled image is a query, the others the memory bank. Features come from the un-augmented
- * central square at `size` px.
+ * Weighted k-NN (official eval_knn rule) of the model's CLS features on the labelled images of
+ * `store`: every fifth labelled image is a query, the others the memory bank. Features come from
+ * the shared feature loop (engine/eval/features.ts) with the write-up's eval transform, cropped to
+ * `size` px. The Evaluate tab offers both rules, other splits and baselines.
  */
 export async function knnEvaluate(
   m: InspectModel,
@@ -106,25 +107,9 @@ export async function knnEvaluate(
   const labelled = labels.map((l, i) => (l === null ? -1 : i)).filter((i) => i >= 0);
   const test = labelled.filter((_, j) => j % 5 === 0);
   const train = labelled.filter((_, j) => j % 5 !== 0);
-  const features = async (idx: number[]): Promise<tf.Tensor2D> => {
-    const parts: tf.Tensor2D[] = [];
-    const chunk = Math.min(64, idx.length);
-    for (let i = 0; i < idx.length; i += chunk) {
-      // Pad the last chunk by repeating indices: one batch shape, so WebGPU's buffer pool does not grow.
-      const part = Int32Array.from({ length: chunk }, (_, j) => idx[Math.min(i + j, idx.length - 1)]);
-      const n = Math.min(chunk, idx.length - i);
-      parts.push(
-        tf.tidy(() => {
-          const f = vitCls(m.params, m.config, centerViews(store, part, size, augment));
-          return n === chunk ? f : (tf.slice(f, [0, 0], [n, -1]) as tf.Tensor2D);
-        }),
-      );
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    const out = tf.concat(parts, 0) as tf.Tensor2D;
-    parts.forEach((t) => t.dispose());
-    return out;
-  };
+  const transform = { resize: resizeForCrop(size), crop: size, mean: augment.mean, std: augment.std };
+  const features = async (idx: number[]): Promise<tf.Tensor2D> =>
+    tf.tensor2d(await extractFeatures(m, idx.map((i) => store.image(i)), transform, { batchSize: 64 }), [idx.length, m.config.embedDim]);
   const trF = await features(train);
   const teF = await features(test);
   const ids = (idx: number[]) => Int32Array.from(idx, (i) => names.indexOf(labels[i]!));

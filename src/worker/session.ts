@@ -27,6 +27,8 @@ import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
 import { exportRun } from './export';
 import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
+import { Evaluator } from './evaluate';
+import { indexedDbFeatureCache } from './feature-cache';
 import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
 export type Emit = (e: WorkerEvent) => void;
@@ -62,6 +64,7 @@ export class Session {
   /** Set while pause() waits for the loop to stop: the state reads 'paused' only once the
    *  checkpoint is stored, so a reload right after the UI shows "paused" finds it. */
   private pauseRequested = false;
+  private evaluatorInstance: Evaluator | null = null;
 
   constructor(
     private readonly emit: Emit,
@@ -166,6 +169,24 @@ export class Session {
       }
       case 'knn':
         await this.knn(cmd.requestId, cmd.k, cmd.temperature);
+        return;
+      case 'extractFeatures': {
+        const { network } = cmd.request;
+        const what = this.loaded && (this.inspectLoaded || !this.run) ? `loaded weights (${this.loaded.weights.layout}, ${network})` : `run at step ${this.run?.step ?? 0} (${network})`;
+        await this.evaluator.extract(cmd.requestId, cmd.request, this.store, this.inspected(network), what);
+        return;
+      }
+      case 'cancelEval':
+        this.evaluator.cancel();
+        return;
+      case 'evalKnn':
+        this.evaluator.knn(cmd.requestId, cmd.settings);
+        return;
+      case 'embed':
+        await this.evaluator.embed(cmd.requestId, cmd.method);
+        return;
+      case 'neighbors':
+        this.evaluator.neighbors(cmd.requestId, cmd.index, cmd.k, cmd.metric);
         return;
       default: {
         const never: never = cmd;
@@ -537,6 +558,12 @@ export class Session {
   }
 
   // ---- inspection ------------------------------------------------------------------------
+
+  /** Features, k-NN, maps and retrieval for the evaluation views (made on first use). */
+  private get evaluator(): Evaluator {
+    this.evaluatorInstance ??= new Evaluator(this.emit, indexedDbFeatureCache());
+    return this.evaluatorInstance;
+  }
 
   /** The run, or the loaded weights when they came after it (or there is no run). */
   private inspected(network: Network): InspectModel {

@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { createAttentionSlice, type AttentionSlice } from './attention';
 import { createDatasetSlice, type DatasetSlice } from './dataset';
+import { createEvaluateSlice, type EvaluateSlice } from './evaluate';
 import { createExperimentSlice, type ExperimentSlice } from './experiment';
 import { createMetricsSlice, type MetricsSlice } from './metrics';
 import { createRunSlice, type RunSlice } from './run';
@@ -12,7 +13,7 @@ import { createUiSlice, type UiSlice } from './ui';
 import { createWeightsSlice, type WeightsSlice } from './weights';
 import type { Settings } from '../settings';
 
-export type Store = DatasetSlice & RunSlice & MetricsSlice & AttentionSlice & WeightsSlice & UiSlice & ExperimentSlice;
+export type Store = DatasetSlice & RunSlice & MetricsSlice & AttentionSlice & WeightsSlice & UiSlice & ExperimentSlice & EvaluateSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...createDatasetSlice(...a),
@@ -22,6 +23,7 @@ export const useStore = create<Store>()((...a) => ({
   ...createWeightsSlice(...a),
   ...createUiSlice(...a),
   ...createExperimentSlice(...a),
+  ...createEvaluateSlice(...a),
 }));
 
 /** The part of the store saved in localStorage. */
