@@ -31,7 +31,7 @@ import { ImageStore, imagesFromGrayscale } from '../src/engine/image-store';
 import { knnClassify } from '../src/engine/knn';
 import { centerViews } from '../src/engine/multi-crop';
 import { vitCls } from '../src/engine/vit';
-import { defaultAugment, defaultTrain, validateConfig, type RunConfig } from '../src/shared/config';
+import { defaultAugment, defaultTrain, formatIssues, validateConfig, type RunConfig } from '../src/shared/config';
 import type { MetricRow } from '../src/shared/protocol';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -441,7 +441,7 @@ async function main(): Promise<void> {
 
   const config = benchConfig(def, args.seed, epochs, args.resize);
   const problems = validateConfig(config);
-  if (problems.length > 0) throw new Error(`invalid config: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`invalid config: ${formatIssues(problems)}`);
 
   // ---- data -------------------------------------------------------------------------------
   checkDataDir(dataDir, def);

@@ -1,11 +1,12 @@
-/** The page: header, tabs, the active panel, banners and toasts. */
+/** The page: header, tabs, the active panel (behind its own error boundary), banners and toasts. */
 import { AttentionPanel } from './attention/AttentionPanel';
+import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataPanel } from './data/DataPanel';
 import { ExportPanel } from './export/ExportPanel';
 import { DivergedBanner, ResumedBanner } from './shell/Banners';
 import { Header } from './shell/Header';
 import { ShortcutsDialog, useShortcuts } from './shell/Shortcuts';
-import { Tabs } from './shell/Tabs';
+import { TABS, Tabs } from './shell/Tabs';
 import { Toasts } from './shell/Toasts';
 import { useStore } from './store';
 import { TrainPanel } from './train/TrainPanel';
@@ -30,7 +31,9 @@ export function App() {
       <DivergedBanner />
       <ResumedBanner />
       <main id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
-        <Panel />
+        <ErrorBoundary key={tab} name={TABS.find((t) => t.id === tab)?.label ?? tab}>
+          <Panel />
+        </ErrorBoundary>
       </main>
       <Toasts />
       <ShortcutsDialog />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runPresets, validateConfig } from '../shared/config';
-import { FIELD_GROUPS, errorsByField, getPath, paperDefault, setPath } from './config-fields';
+import { FIELD_GROUPS, issuesByField, getPath, paperDefault, setPath } from './config-fields';
 
 describe('config fields', () => {
   it('cover every leaf of RunConfig exactly once', () => {
@@ -31,12 +31,26 @@ describe('config fields', () => {
     expect(paperDefault('train.metricsEvery')).toBeNull();
   });
 
-  it('files validation errors under their field', () => {
+  it('files validation issues under their field', () => {
     const bad = setPath(setPath(runPresets.nano, 'model.numHeads', 3), 'augment.blurP', [2, 0.1, 0.5]);
-    const byField = errorsByField(validateConfig(bad));
-    expect(byField.get('model.embedDim')?.[0]).toBe('model.embedDim (64) must be divisible by model.numHeads (3)');
-    expect(byField.get('augment.blurP')?.[0]).toBe('augment.blurP[0] must be in [0, 1], got 2');
-    const temps = errorsByField(['teacher temperatures must be positive']);
-    expect(temps.get('')).toEqual(['teacher temperatures must be positive']);
+    const byField = issuesByField(validateConfig(bad));
+    expect(byField.get('model.numHeads')).toEqual(['the width D (64) must be divisible by the number of heads (3)']);
+    expect(byField.get('augment.blurP')).toEqual(['global 1: must be in [0, 1], got 2']);
+    const other = issuesByField([{ path: 'somewhere.else', message: 'is wrong' }]);
+    expect(other.get('')).toEqual(['somewhere.else: is wrong']);
+  });
+
+  it('has a field for every path validateConfig can name', () => {
+    const known = new Set(FIELD_GROUPS.flatMap((g) => g.fields.map((f) => f.path)));
+    // Every number set to NaN: each field reports itself.
+    let broken = runPresets.nano;
+    for (const f of FIELD_GROUPS.flatMap((g) => g.fields)) {
+      if (f.kind === 'bool') continue;
+      const v = getPath(broken, f.path);
+      broken = setPath(broken, f.path, Array.isArray(v) ? v.map(() => NaN) : NaN);
+    }
+    const paths = new Set(validateConfig(broken, 100).map((i) => i.path));
+    for (const p of paths) expect(known.has(p), p).toBe(true);
+    for (const f of FIELD_GROUPS.flatMap((g) => g.fields)) if (f.kind !== 'bool') expect(paths.has(f.path), f.path).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * one-line explanation. The "paper" value shown next to each field is read from the official
  * preset (the ViT-S/16 recipe of facebookresearch/dino), so it cannot drift from config.ts.
  */
-import { runPresets, type RunConfig } from '../shared/config';
+import { runPresets, type ConfigIssue, type RunConfig } from '../shared/config';
 
 export type FieldKind = 'int' | 'number' | 'bool' | 'pair' | 'triple';
 
@@ -117,6 +117,12 @@ export const FIELD_GROUPS: FieldGroup[] = [
   },
 ];
 
+/** The form's label of a config path ("train.epochs" -> "Epochs"); the path itself when unknown. */
+export function fieldLabel(path: string): string {
+  for (const g of FIELD_GROUPS) for (const f of g.fields) if (f.path === path) return f.label;
+  return path;
+}
+
 /** Paths with no counterpart in the official recipe. */
 const BROWSER_ONLY = new Set(['train.metricsEvery', 'train.checkpointEvery']);
 
@@ -147,17 +153,13 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
-/**
- * Splits validateConfig's sentences by the field they name ("train.lr must be ...",
- * "augment.blurP[0] must be ..."); sentences naming no field of the form go under "".
- */
-export function errorsByField(errors: string[]): Map<string, string[]> {
+/** validateConfig's issues by field; issues of a path the form has no field for go under "". */
+export function issuesByField(issues: ConfigIssue[]): Map<string, string[]> {
   const known = new Set(FIELD_GROUPS.flatMap((g) => g.fields.map((f) => f.path)));
   const out = new Map<string, string[]>();
-  for (const e of errors) {
-    const m = /^([a-zA-Z]+(?:\.[a-zA-Z]+)?)/.exec(e);
-    const key = m && known.has(m[1]) ? m[1] : '';
-    out.set(key, [...(out.get(key) ?? []), e]);
+  for (const { path, message } of issues) {
+    const key = known.has(path) ? path : '';
+    out.set(key, [...(out.get(key) ?? []), key ? message : `${path}: ${message}`]);
   }
   return out;
 }

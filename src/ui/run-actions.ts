@@ -18,9 +18,9 @@ export function startBlocker(s = useStore.getState()): string | null {
   if (s.preset === 'official' && !s.configModified) {
     return 'The official preset is for export only: far too big to train in a browser. Pick nano or tiny.';
   }
-  const errors = validateConfig(s.config);
-  if (errors.length > 0) return `Fix ${errors.length} problem${errors.length > 1 ? 's' : ''} in the configuration first`;
   const count = s.workerDataset?.count ?? s.images.length;
+  const errors = validateConfig(s.config, count);
+  if (errors.length > 0) return `Fix ${errors.length} problem${errors.length > 1 ? 's' : ''} in the configuration first`;
   if (count < s.config.train.batchSize) {
     return `Need at least ${s.config.train.batchSize} images (the batch size); the dataset has ${count}`;
   }

@@ -4,7 +4,7 @@
  */
 import { restoreDataset } from './dataset-actions';
 import { loadDemo } from './demo';
-import { loadSettings, saveSettings } from './settings';
+import { loadSettings, persistable, saveSettings } from './settings';
 import { applySettings, settingsOf, useStore } from './store';
 import { client } from './worker-client';
 
@@ -18,13 +18,18 @@ function exposeHandle(): void {
 
 export async function start(): Promise<void> {
   exposeHandle();
-  applySettings(loadSettings());
-  let saved = JSON.stringify(settingsOf(useStore.getState()));
+  const loaded = loadSettings();
+  applySettings(loaded.settings);
+  for (const notice of loaded.notices) useStore.getState().pushToast('error', notice);
+  let stored = loaded.settings;
+  let saved = JSON.stringify(stored);
   useStore.subscribe((s) => {
-    const next = JSON.stringify(settingsOf(s));
-    if (next !== saved) {
-      saved = next;
-      saveSettings(settingsOf(s));
+    const next = persistable(settingsOf(s), stored);
+    const text = JSON.stringify(next);
+    if (text !== saved) {
+      saved = text;
+      stored = next;
+      saveSettings(next);
     }
   });
   client.send({ type: 'init', backend: useStore.getState().backendChoice });

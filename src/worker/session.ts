@@ -3,7 +3,7 @@
  * history) and the generic training loop: run / pause / resume / step / stop, the cadence of
  * metric read-backs and checkpoints, divergence handling. The DINO recipe itself is DinoRun.
  */
-import { defaultAugment, validateConfig, type RunConfig } from '../shared/config';
+import { defaultAugment, formatIssues, validateConfig, type RunConfig } from '../shared/config';
 import type { TensorMap } from '../shared/host-tensor';
 import type {
   AttentionRequest,
@@ -162,7 +162,7 @@ export class Session {
         return;
       case 'augmentPreview': {
         const errors = validateConfig(cmd.config);
-        if (errors.length) throw new Error(errors.join('; '));
+        if (errors.length) throw new Error(formatIssues(errors));
         const preview = await previewCrops(cmd.image, cmd.config.augment, new Rng((Math.random() * 2 ** 32) >>> 0));
         this.emit({ type: 'augmentPreview', requestId: cmd.requestId, crops: preview.crops, kinds: preview.kinds });
         return;
@@ -310,7 +310,7 @@ export class Session {
 
   private configure(config: RunConfig): void {
     const errors = validateConfig(config);
-    if (errors.length) throw new Error(`invalid configuration: ${errors.join('; ')}`);
+    if (errors.length) throw new Error(`invalid configuration: ${formatIssues(errors)}`);
     if (this.run && this.state === 'running') throw new Error('stop the run before changing its configuration');
     this.config = config;
     this.emitConfigured(config);

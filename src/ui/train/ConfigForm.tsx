@@ -1,7 +1,7 @@
 /** The preset picker and every hyper-parameter, grouped as in the paper, validated as typed. */
 import { useMemo } from 'react';
 import { runPresets, validateConfig } from '../../shared/config';
-import { FIELD_GROUPS, errorsByField, getPath } from '../config-fields';
+import { FIELD_GROUPS, issuesByField, getPath } from '../config-fields';
 import { isActive } from '../run-actions';
 import type { PresetName } from '../settings';
 import { useStore } from '../store';
@@ -42,7 +42,8 @@ export function ConfigForm() {
   const config = useStore((s) => s.config);
   const setField = useStore((s) => s.setField);
   const locked = useStore((s) => isActive(s.progress?.state ?? 'idle'));
-  const errors = useMemo(() => errorsByField(validateConfig(config)), [config]);
+  const images = useStore((s) => s.workerDataset?.count ?? s.images.length);
+  const errors = useMemo(() => issuesByField(validateConfig(config, images)), [config, images]);
   const general = errors.get('') ?? [];
 
   return (

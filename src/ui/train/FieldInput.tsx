@@ -1,6 +1,7 @@
 /**
- * One config field: a number (kept as text while typed, committed when it parses), a checkbox, or
- * a pair/triple of numbers; with the paper's value, a one-line explanation and inline errors.
+ * One config field: a number (kept as text while typed and committed as typed, NaN when it does
+ * not parse, so the validation reports it), a checkbox, or a pair/triple of numbers; with the
+ * paper's value, a one-line explanation and the field's own errors.
  */
 import { useEffect, useId, useState } from 'react';
 import { formatValue, paperDefault, type FieldSpec } from '../config-fields';
@@ -11,6 +12,11 @@ interface Props {
   errors: string[];
   disabled: boolean;
   onChange: (value: unknown) => void;
+}
+
+/** The number a person typed; NaN for empty or non-numeric text. */
+export function parseNumber(text: string): number {
+  return text.trim() === '' ? NaN : Number(text);
 }
 
 function NumberBox(props: {
@@ -25,34 +31,31 @@ function NumberBox(props: {
   onCommit: (v: number) => void;
 }) {
   const [text, setText] = useState(String(props.value));
-  const [bad, setBad] = useState(false);
   // Follow outside changes (preset switch) unless the text already means that value.
   useEffect(() => {
-    setText((t) => (Number(t) === props.value ? t : String(props.value)));
-    setBad(false);
+    setText((t) => (Object.is(parseNumber(t), props.value) ? t : String(props.value)));
   }, [props.value]);
   return (
     <input
       id={props.id}
       type="text"
       inputMode={props.integer ? 'numeric' : 'decimal'}
-      className={`num${bad || props.invalid ? ' invalid' : ''}`}
+      className={`num${props.invalid ? ' invalid' : ''}`}
       value={text}
       aria-label={props.label}
-      aria-invalid={bad || props.invalid}
+      aria-invalid={props.invalid}
       aria-describedby={props.describedBy}
       disabled={props.disabled}
       onChange={(e) => {
-        const t = e.target.value;
-        setText(t);
-        const v = Number(t);
-        const ok = t.trim() !== '' && Number.isFinite(v);
-        setBad(!ok);
-        if (ok) props.onCommit(v);
+        // Text that is not a number is committed as NaN: the config's one validation then
+        // reports it beside this field and blocks Start, instead of the old value running silently.
+        setText(e.target.value);
+        props.onCommit(parseNumber(e.target.value));
       }}
       onKeyDown={(e) => {
         if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
         e.preventDefault();
+        if (!Number.isFinite(props.value)) return;
         const step = props.step ?? 1;
         const next = +(props.value + (e.key === 'ArrowUp' ? step : -step)).toPrecision(10);
         props.onCommit(next);

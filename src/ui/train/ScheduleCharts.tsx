@@ -1,12 +1,14 @@
 /**
  * The four schedules of the run, plotted before it starts (computed here from the config, exactly
- * as the worker will) with the values the worker actually applied drawn on top once it runs.
+ * as the worker will, once the config validates) with the values the worker actually applied drawn
+ * on top once it runs.
  */
 import { useMemo } from 'react';
-import type { TrainConfig } from '../../shared/config';
+import { validateConfig, type TrainConfig } from '../../shared/config';
 import type { Schedules } from '../../shared/protocol';
 import { buildSchedules } from '../../shared/schedule';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
+import { fieldLabel } from '../config-fields';
 import { useFrameThrottled } from '../charts/hooks';
 import { isActive } from '../run-actions';
 import { useStore } from '../store';
@@ -18,14 +20,24 @@ export function useStepsPerEpoch(): number {
 
 /** The worker's schedules while a run is active or when they belong to the config on screen,
  *  else computed here from the form. */
-function useSchedules(train: TrainConfig, stepsPerEpoch: number): Schedules | null {
+function useSchedules(train: TrainConfig, stepsPerEpoch: number, valid: boolean): Schedules | null {
   const configured = useStore((s) => s.configured);
   const active = useStore((s) => isActive(s.progress?.state ?? 'idle'));
   return useMemo(() => {
     if (configured && (active || JSON.stringify(configured.config.train) === JSON.stringify(train))) return configured.schedules;
-    if (stepsPerEpoch < 1) return null;
+    if (!valid || !(stepsPerEpoch >= 1)) return null;
     return buildSchedules(train, stepsPerEpoch);
-  }, [configured, active, train, stepsPerEpoch]);
+  }, [configured, active, train, stepsPerEpoch, valid]);
+}
+
+/** The optimisation fields with a problem: the schedules are built from these only once valid. */
+function useScheduleIssues(): string[] {
+  const config = useStore((s) => s.config);
+  const images = useStore((s) => s.workerDataset?.count ?? s.images.length);
+  return useMemo(
+    () => [...new Set(validateConfig(config, images).filter((i) => i.path.startsWith('train.')).map((i) => fieldLabel(i.path)))],
+    [config, images],
+  );
 }
 
 type PlanKey = 'lr' | 'wd' | 'momentum' | 'teacherTemp';
@@ -40,10 +52,14 @@ export function ScheduleCharts() {
   const train = useStore((s) => s.config.train);
   const step = useFrameThrottled((s) => s.progress?.step ?? null, SCHEDULE_REDRAW_MS);
   const stepsPerEpoch = useStepsPerEpoch();
-  const schedules = useSchedules(train, stepsPerEpoch);
+  const issues = useScheduleIssues();
+  const schedules = useSchedules(train, stepsPerEpoch, issues.length === 0);
   const metrics = useStore.getState().metrics;
   const smoothing = 0;
-  const empty = `Add at least ${train.batchSize} images (one batch) to plot the schedules`;
+  const empty =
+    issues.length > 0
+      ? `Fix ${issues.join(', ')} to plot the schedules`
+      : `Add at least ${train.batchSize} images (one batch) to plot the schedules`;
 
   // Planned lines change only with the schedules; the applied values with every metrics batch.
   const planned = useMemo(() => {

@@ -1,5 +1,6 @@
 /** Train tab: configuration on the left; controls, progress and the views of the run on the right. */
 import { useState } from 'react';
+import { ErrorBoundary } from '../common/ErrorBoundary';
 import { useStore } from '../store';
 import { AugmentPreview } from './AugmentPreview';
 import { ChartToolbar } from './ChartToolbar';
@@ -19,6 +20,11 @@ const VIEWS = [
 ] as const;
 type View = (typeof VIEWS)[number]['id'];
 
+const resetConfig = () => {
+  const s = useStore.getState();
+  s.setPreset(s.preset);
+};
+
 export function TrainPanel() {
   const [view, setView] = useState<View>('charts');
   const fromWeights = useStore((s) => s.fromWeights);
@@ -28,7 +34,9 @@ export function TrainPanel() {
   return (
     <div className="train-layout">
       <aside className="config-column">
-        <ConfigForm />
+        <ErrorBoundary name="configuration" onReset={resetConfig} resetLabel="Reset the configuration to its preset">
+          <ConfigForm />
+        </ErrorBoundary>
       </aside>
       <div className="run-column">
         <div className="run-bar">
@@ -52,13 +60,25 @@ export function TrainPanel() {
           <>
             <CollapseWarning />
             <ChartToolbar />
-            <MetricCharts />
+            <ErrorBoundary name="training curves">
+              <MetricCharts />
+            </ErrorBoundary>
             <h3 className="section-title">Schedules</h3>
-            <ScheduleCharts />
+            <ErrorBoundary name="schedules" onReset={resetConfig} resetLabel="Reset the configuration to its preset">
+              <ScheduleCharts />
+            </ErrorBoundary>
           </>
         )}
-        {view === 'augment' && <AugmentPreview />}
-        {view === 'collapse' && <CollapseExperiment />}
+        {view === 'augment' && (
+          <ErrorBoundary name="augmentations">
+            <AugmentPreview />
+          </ErrorBoundary>
+        )}
+        {view === 'collapse' && (
+          <ErrorBoundary name="collapse experiment">
+            <CollapseExperiment />
+          </ErrorBoundary>
+        )}
       </div>
     </div>
   );

@@ -1,0 +1,76 @@
+/**
+ * Settings a person can type that cannot work: each is refused beside its own field, blocks Start,
+ * is never stored, and a stored one that is invalid (from an older version) falls back to the
+ * defaults with a message. No value can blank the page.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { collectErrors, openApp, waitForDemo } from './helpers';
+
+const field = (page: Page, path: string) => page.locator(`[data-field="${path}"]`);
+
+async function openTrain(page: Page): Promise<void> {
+  await openApp(page);
+  await waitForDemo(page);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('start')).toBeEnabled();
+}
+
+test('Epochs 0 is refused beside its field and does not blank the page, now or after a reload', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openTrain(page);
+  for (const epochs of ['0', '1000000000']) {
+    await page.getByLabel('Epochs', { exact: true }).fill(epochs);
+    await expect(field(page, 'train.epochs').locator('.field-error')).toContainText(/must be in \[1, 1000\]|limited to/);
+    await expect(page.getByTestId('start')).toBeDisabled();
+    await expect(page.getByLabel('Schedules')).toContainText('Fix Epochs');
+  }
+  await page.getByLabel('Epochs', { exact: true }).fill('12');
+  await page.getByLabel('Warm-up epochs').fill('13');
+  await expect(field(page, 'train.warmupEpochs').locator('.field-error')).toHaveText('must be in [0, 12] (at most the epochs), got 13');
+  await expect(page.getByLabel('Schedules')).toContainText('Fix Warm-up epochs');
+  // The invalid value was never stored: a reload shows the last valid config.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('dinolab');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('12');
+  await expect(page.getByLabel('Warm-up epochs')).toHaveValue('2');
+  expect(errors).toEqual([]);
+});
+
+test('text that is not a number, negative rates, a huge lr and 1000 local crops each block Start with their reason', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openTrain(page);
+  const cases: [string, string, string, RegExp][] = [
+    ['Base learning rate', 'train.lr', 'abc', /^not a number/],
+    ['Base learning rate', 'train.lr', '1e308', /must be in \[0, 1\], got 1e\+308/],
+    ['Final learning rate', 'train.minLr', '-1', /must be in \[0, 1\], got -1/],
+    ['Warm-up epochs', 'train.warmupEpochs', '-1', /must be in \[0, 20\] \(at most the epochs\), got -1/],
+    ['Local crops', 'augment.nLocalCrops', '1000', /must be in \[0, 16\] \(the paper uses at most 10.*got 1000/],
+  ];
+  for (const [label, path, typed, message] of cases) {
+    const input = page.getByLabel(label, { exact: true });
+    const before = await input.inputValue();
+    await page.locator(`[data-field="${path}"]`).evaluate((el) => el.closest('details')?.setAttribute('open', ''));
+    await input.fill(typed);
+    await expect(field(page, path).locator('.field-error'), `${label} = ${typed}`).toHaveText(message);
+    await expect(page.getByTestId('start')).toBeDisabled();
+    await expect(page.locator('#start-blocker')).toHaveText('Fix 1 problem in the configuration first');
+    await input.fill(before);
+    await expect(page.getByTestId('start')).toBeEnabled();
+  }
+  expect(errors).toEqual([]);
+});
+
+test('a stored invalid config falls back to its preset with a message', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem('seeded')) return;
+    sessionStorage.setItem('seeded', '1');
+    const bad = { preset: 'nano', tab: 'train', config: { train: { epochs: 0, warmupEpochs: -1 } } };
+    localStorage.setItem('dinolab.settings.v1', JSON.stringify(bad));
+  });
+  await openApp(page);
+  await expect(page.getByRole('status').or(page.getByRole('alert')).filter({ hasText: 'The stored configuration could not be used' })).toBeVisible();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('20');
+  await expect(page.getByLabel('Schedules')).toBeVisible();
+  expect(errors).toEqual([]);
+});
