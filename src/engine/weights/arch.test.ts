@@ -23,12 +23,23 @@ describe('inferViTConfig', () => {
     });
   });
 
-  it('uses head dim 64 (the released models) when no hint is given, and asks otherwise', () => {
-    const vitS16 = { patchSize: 16, imgSize: 224, embedDim: 384, depth: 1, numHeads: 6, mlpRatio: 4, qkvBias: true, lnEps: 1e-6 };
-    const tensors = synthetic(expectedBackboneShapes(vitS16));
-    expect(inferViTConfig(tensors)).toEqual(vitS16);
-    expect(() => inferViTConfig(backbone())).toThrow(/cannot tell the number of attention heads for width 48 .* please give it/);
+  it('uses head dim 64 only for the official shapes when no hint is given, and asks otherwise', () => {
+    const vitT16 = { patchSize: 16, imgSize: 224, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4, qkvBias: true, lnEps: 1e-6 };
+    expect(inferViTConfig(synthetic(expectedBackboneShapes(vitT16)))).toEqual(vitT16);
+    // One block of ViT-S width is no released model: 6 heads would be a guess.
+    const oneBlock = synthetic(expectedBackboneShapes({ ...vitT16, embedDim: 384, depth: 1 }));
+    expect(() => inferViTConfig(oneBlock)).toThrow(/cannot tell the number of attention heads of this width-384, depth-1 backbone.*please give it/);
+    expect(() => inferViTConfig(backbone())).toThrow(/cannot tell the number of attention heads of this width-48, depth-2 backbone.*please give it/);
     expect(() => inferViTConfig(backbone(), { numHeads: 5 })).toThrow(/5 attention heads do not divide the width 48/);
+  });
+
+  it('takes the depth from a consistent set of block indices, never from the largest alone', () => {
+    const stray = backbone().set('blocks.16777215.norm1.weight', f32([48]));
+    expect(() => inferViTConfig(stray, { numHeads: 3 })).toThrow(/the blocks are not numbered 0\.\.2: unexpected block indices 16777215/);
+    const gap = new Map([...backbone()].filter(([k]) => !k.startsWith('blocks.0.')));
+    expect(() => inferViTConfig(gap, { numHeads: 3 })).toThrow(/not numbered 0\.\.0: unexpected block indices 1/);
+    const padded = backbone().set('blocks.01.norm1.weight', f32([48]));
+    expect(() => inferViTConfig(padded, { numHeads: 3 })).toThrow(/unexpected block indices 01/);
   });
 
   it('infers qkv bias, mlp ratio and image size', () => {

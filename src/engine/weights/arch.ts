@@ -5,7 +5,7 @@
  */
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import { numel, shapeStr, type TensorMap } from '../../shared/host-tensor';
-import { WeightsError } from './errors';
+import { WeightsError, listText } from './errors';
 
 export interface ArchHints {
   /** Attention heads; shapes do not tell (qkv is [3D, D] for any head count). */
@@ -16,6 +16,8 @@ export interface ArchHints {
 const OFFICIAL_LN_EPS = 1e-6;
 /** Head dimension of every released DINO ViT (D / heads), used when nothing else says. */
 const RELEASED_HEAD_DIM = 64;
+/** Widths of the official vit_tiny, vit_small and vit_base factories (12 blocks, MLP ratio 4). */
+const RELEASED_WIDTHS = [192, 384, 768];
 
 function shapeOf(m: TensorMap, name: string, what: string): number[] {
   const t = m.get(name);
@@ -23,7 +25,29 @@ function shapeOf(m: TensorMap, name: string, what: string): number[] {
   return t.shape;
 }
 
-/** ViT config from backbone shapes. The number of heads comes from `hints`, else D / 64. */
+/**
+ * The depth: the block indices must be exactly 0..depth-1, each with its qkv weight. The largest
+ * index alone would let one stray name (`blocks.16777215.norm1.weight`) declare 16 million blocks.
+ */
+function blockCount(backbone: TensorMap): number {
+  const indices = new Set<string>();
+  for (const name of backbone.keys()) {
+    const m = /^blocks\.(\d+)\./.exec(name);
+    if (m) indices.add(m[1]);
+  }
+  if (indices.size === 0) throw new WeightsError('cannot infer the depth: no "blocks.N.*" tensors');
+  const depth = indices.size;
+  const stray = [...indices].filter((i) => !(String(Number(i)) === i && Number(i) < depth)).sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+  if (stray.length) {
+    throw new WeightsError(`the blocks are not numbered 0..${depth - 1}: unexpected block indices ${listText(stray)}`);
+  }
+  const noQkv = [...indices].filter((i) => !backbone.has(`blocks.${i}.attn.qkv.weight`));
+  if (noQkv.length) throw new WeightsError(`blocks without attn.qkv.weight: ${listText(noQkv.map((i) => `blocks.${i}`))}`);
+  return depth;
+}
+
+/** ViT config from backbone shapes. The number of heads comes from `hints`, else D / 64 for the
+ *  official shapes; otherwise it throws, asking for it. */
 export function inferViTConfig(backbone: TensorMap, hints: ArchHints = {}): ViTConfig {
   const patch = shapeOf(backbone, 'patch_embed.proj.weight', 'patch size');
   if (patch.length !== 4 || patch[1] !== 3 || patch[2] !== patch[3]) {
@@ -35,19 +59,18 @@ export function inferViTConfig(backbone: TensorMap, hints: ArchHints = {}): ViTC
   if (pos.length !== 3 || grid * grid !== pos[1] - 1 || grid < 1) {
     throw new WeightsError(`"pos_embed" has shape ${shapeStr(pos)}: expected [1, 1 + n*n, D] for a square n x n patch grid`);
   }
-  let depth = 0;
-  for (const name of backbone.keys()) {
-    const m = /^blocks\.(\d+)\./.exec(name);
-    if (m) depth = Math.max(depth, Number(m[1]) + 1);
-  }
-  if (depth === 0) throw new WeightsError('cannot infer the depth: no "blocks.N.*" tensors');
+  const depth = blockCount(backbone);
   const fc1 = shapeOf(backbone, 'blocks.0.mlp.fc1.weight', 'MLP ratio');
 
   let numHeads = hints.numHeads;
   if (numHeads === undefined) {
-    if (embedDim % RELEASED_HEAD_DIM !== 0) {
+    // Only the official vit_tiny/small/base shapes are known to use 64-wide heads; any other
+    // backbone (a dinolab run's, say: 4 heads of width 32) would be guessed wrong, so ask.
+    const released = depth === 12 && RELEASED_WIDTHS.includes(embedDim) && fc1[0] === 4 * embedDim;
+    if (!released) {
       throw new WeightsError(
-        `cannot tell the number of attention heads for width ${embedDim} (not a multiple of ${RELEASED_HEAD_DIM}); please give it`,
+        `cannot tell the number of attention heads of this width-${embedDim}, depth-${depth} backbone: ` +
+          `only the official ViT-T/S/B shapes are known to use heads of width ${RELEASED_HEAD_DIM}; please give it`,
       );
     }
     numHeads = embedDim / RELEASED_HEAD_DIM;
@@ -96,14 +119,16 @@ function checkShapes(what: string, tensors: TensorMap, expected: Map<string, num
   const problems: string[] = [];
   const missing = [...expected.keys()].filter((k) => !tensors.has(k));
   const unexpected = [...tensors.keys()].filter((k) => !expected.has(k));
-  if (missing.length) problems.push(`missing: ${missing.join(', ')}`);
-  if (unexpected.length) problems.push(`unexpected: ${unexpected.join(', ')}`);
+  if (missing.length) problems.push(`missing: ${listText(missing)}`);
+  if (unexpected.length) problems.push(`unexpected: ${listText(unexpected)}`);
+  const misShaped: string[] = [];
   for (const [name, t] of tensors) {
     const want = expected.get(name);
     if (!want) continue; // listed above; its data is never touched (it may be lazily decoded)
-    if (shapeStr(want) !== shapeStr(t.shape)) problems.push(`${name} has shape ${shapeStr(t.shape)}, expected ${shapeStr(want)}`);
-    else if (t.data.length !== numel(t.shape)) problems.push(`${name} has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
+    if (shapeStr(want) !== shapeStr(t.shape)) misShaped.push(`${name} has shape ${shapeStr(t.shape)}, expected ${shapeStr(want)}`);
+    else if (t.data.length !== numel(t.shape)) misShaped.push(`${name} has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
   }
+  if (misShaped.length) problems.push(listText(misShaped, 3));
   if (problems.length) throw new WeightsError(`${what} does not match the architecture: ${problems.join('; ')}`);
 }
 

@@ -175,7 +175,7 @@ describe('loadWeights on other layouts', () => {
       storages[key++] = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     }
     p.op(0x75);
-    p.str('optimizer').global('torch.optim.adamw', 'AdamW').op(0x28).int(1).op(0x74, 0x52);
+    p.str('optimizer').op(0x7d, 0x28).str('param_groups').op(0x5d, 0x75); // optimizer.state_dict(), as main_dino.py saves it
     p.str('args').global('argparse', 'Namespace').op(0x29, 0x81, 0x7d).str('arch').str('vit_tiny').op(0x73, 0x62);
     p.str('fp16_scaler').op(0x4e);
     const w = loadWeights('checkpoint.pth', pthZip(p.op(0x75, 0x2e).build(), storages), heads);
@@ -220,6 +220,40 @@ describe('loadWeights errors name the file and the problem', () => {
     expect(() => loadWeights('evil.pth', pthZip(p.build()))).toThrow(
       'evil.pth: PyTorch file: refusing to load: the file calls os.system (a pickle can run code)',
     );
+  });
+
+  it('NaN or infinite weights are refused with the tensor names, and loaded (and listed) when allowed', () => {
+    const t = new Map(backbone);
+    const bad = f32([48]);
+    bad.data[3] = NaN;
+    bad.data[7] = Infinity;
+    t.set('blocks.1.norm2.bias', bad);
+    const file = writeSafetensors(t);
+    expect(() => loadWeights('nan.safetensors', file, heads)).toThrow(
+      /^nan\.safetensors: 1 tensors hold NaN or infinite values: backbone\.blocks\.1\.norm2\.bias \(2 of 48\)$/,
+    );
+    const w = loadWeights('nan.safetensors', file, { ...heads, allowNonFinite: true });
+    expect(w.nonFinite).toEqual(['backbone.blocks.1.norm2.bias (2 of 48)']);
+    expect(loadWeights('ok.safetensors', writeSafetensors(backbone), heads).nonFinite).toEqual([]);
+  });
+
+  it('reports and messages stay short however many odd keys a file has', () => {
+    const t = new Map(backbone);
+    for (let i = 0; i < 5000; i++) t.set(`head.extra_${'x'.repeat(900)}_${i}`, f32([1]));
+    const w = loadWeights('many.safetensors', writeSafetensors(t), heads);
+    expect(w.unexpected).toHaveLength(7);
+    expect(w.unexpected[6]).toBe('... and 4994 more');
+    for (const k of w.unexpected) expect(k.length).toBeLessThanOrEqual(200);
+    const missing = new Map([...backbone].filter(([k]) => !k.startsWith('blocks.1.')));
+    for (let i = 0; i < 3000; i++) missing.set(`blocks.0.extra_${i}`, f32([1]));
+    let message = '';
+    try {
+      loadWeights('odd.safetensors', writeSafetensors(missing), heads);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/unexpected: blocks\.0\.extra_0, .* \.\.\. and 2994 more/);
+    expect(message.length).toBeLessThanOrEqual(400);
   });
 
   it('truncated and corrupt files', () => {

@@ -17,7 +17,7 @@ import {
   checkBackboneShapes, checkHeadShapes, expectedBackboneShapes, expectedHeadShapes, inferHeadConfig, inferViTConfig,
   type ArchHints,
 } from './arch';
-import { WeightsError } from './errors';
+import { WeightsError, capList, clip, listText, preview } from './errors';
 import { huggingFaceToOfficial, isHuggingFaceViT } from './huggingface';
 import { isHostTensor, looksLikePth, pthStateDicts, readPth } from './pth';
 import { looksLikeSafetensors, readSafetensors } from './safetensors';
@@ -36,6 +36,8 @@ export interface LoadOptions extends ArchHints {
   /** Which network of a training checkpoint to return as `backbone`/`head` (default teacher, the
    *  one DINO evaluates). */
   network?: NetworkName;
+  /** Accept tensors holding NaN or ±Inf (listed in `nonFinite`); by default they refuse the file. */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadedWeights {
@@ -52,6 +54,9 @@ export interface LoadedWeights {
   unexpected: string[];
   /** Parts a file of this layout usually has but this one lacks (e.g. `dino_loss.center`). */
   missing: string[];
+  /** Tensors holding NaN or ±Inf, as "name (n of m)", capped like `unexpected`; empty unless
+   *  `allowNonFinite` was given (otherwise such a file is refused). */
+  nonFinite: string[];
   /** Which checkpoint network `backbone`/`head` come from; null for single-network files. */
   network: NetworkName | null;
   /** Both networks of a training checkpoint, checked like `backbone`/`head`; else null. */
@@ -147,18 +152,20 @@ function parsePth(tree: unknown): Parsed {
       if (!isDict(root.get(name))) continue;
       const { net, unexpected: extra } = splitNetwork(stripModule(dicts.get(name) ?? new Map()));
       networks[name] = net;
-      unexpected.push(...extra.map((k) => `${name}.${k}`));
+      for (const k of extra) unexpected.push(`${name}.${k}`);
       if (!net.head) missing.push(`${name}.head`);
     }
     const loss = root.get('dino_loss');
     const center = isDict(loss) && isHostTensor(loss.get('center')) ? (loss.get('center') as HostTensor) : null;
     if (!center) missing.push('dino_loss.center');
     const epoch = root.get('epoch');
+    const config = root.get('dinolab.config');
+    const meta = typeof config === 'string' ? parseMeta({ 'dinolab.config': config }) : null;
     for (const k of root.keys()) {
-      if (!['teacher', 'student', 'epoch', 'dino_loss'].includes(String(k))) unexpected.push(String(k));
+      if (!['teacher', 'student', 'epoch', 'dino_loss', 'dinolab.config'].includes(k as string)) unexpected.push(typeof k === 'string' ? k : preview(k));
     }
     return {
-      layout: 'official-checkpoint', networks, center, meta: null, unexpected, missing,
+      layout: 'official-checkpoint', networks, center, meta, unexpected, missing,
       epoch: typeof epoch === 'number' ? epoch : null,
     };
   }
@@ -169,10 +176,12 @@ function parsePth(tree: unknown): Parsed {
   const candidates = withViT.length ? withViT : [...dicts.keys()];
   const path = candidates.includes('') ? '' : candidates.length === 1 ? candidates[0] : null;
   if (path === null) {
-    fail(dicts.size === 0 ? 'the file holds no tensors' : `the file holds several state dicts (${candidates.join(', ')}); cannot tell which is the model`);
+    fail(dicts.size === 0 ? 'the file holds no tensors' : `the file holds several state dicts (${listText(candidates)}); cannot tell which is the model`);
   }
   const parsed = parseFlat(dicts.get(path)!, {});
-  if (path !== '' && root) parsed.unexpected.push(...[...root.keys()].map(String).filter((k) => k !== path.split('.')[0]));
+  if (path !== '' && root) {
+    for (const k of root.keys()) if (k !== path.split('.')[0]) parsed.unexpected.push(typeof k === 'string' ? k : preview(k));
+  }
   return parsed;
 }
 
@@ -236,6 +245,17 @@ function usableHeadArch(parsed: Parsed, net: NetworkWeights, arch: ViTConfig): H
   }
 }
 
+/** "name (n of m)" for each tensor holding NaN or ±Inf. Reads every value once. */
+function nonFiniteTensors(named: [string, HostTensor][]): string[] {
+  const found: string[] = [];
+  for (const [name, t] of named) {
+    let bad = 0;
+    for (const v of t.data) if (!Number.isFinite(v)) bad++;
+    if (bad) found.push(`${name} (${bad} of ${t.data.length})`);
+  }
+  return found;
+}
+
 function describeStart(bytes: Uint8Array): string {
   return [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 }
@@ -272,6 +292,17 @@ export function loadWeights(fileName: string, bytes: Uint8Array, options: LoadOp
       fail(`center has shape ${shapeStr(center.shape)}, expected ${shapeStr([1, headArch.outDim])}`);
     }
     const isCheckpoint = parsed.layout === 'official-checkpoint' && available.length === 2;
+    const named: [string, HostTensor][] = [];
+    for (const name of available) {
+      const prefix = available.length > 1 ? `${name}.` : '';
+      for (const [k, t] of networks[name]!.backbone) named.push([`${prefix}backbone.${k}`, t]);
+      for (const [k, t] of networks[name]!.head ?? []) named.push([`${prefix}head.${k}`, t]);
+    }
+    if (center) named.push(['center', center]);
+    const nonFinite = nonFiniteTensors(named);
+    if (nonFinite.length && !options.allowNonFinite) {
+      fail(`${nonFinite.length} tensors hold NaN or infinite values: ${listText(nonFinite, 3)}`);
+    }
     return {
       layout: parsed.layout,
       backbone: networks[network]!.backbone,
@@ -280,13 +311,16 @@ export function loadWeights(fileName: string, bytes: Uint8Array, options: LoadOp
       epoch: parsed.epoch !== null && Number.isFinite(parsed.epoch) ? parsed.epoch : null,
       arch,
       headArch,
-      unexpected: parsed.unexpected,
-      missing: parsed.missing,
+      unexpected: capList(parsed.unexpected),
+      missing: capList(parsed.missing),
+      nonFinite: capList(nonFinite),
       network: isCheckpoint ? network : null,
       networks: isCheckpoint ? (networks as Record<NetworkName, NetworkWeights>) : null,
     };
   } catch (e) {
-    if (e instanceof WeightsError) throw new WeightsError(`${fileName}: ${e.message}`);
-    throw e;
+    if (e instanceof WeightsError) throw new WeightsError(`${clip(fileName)}: ${e.message}`);
+    // Every part above refuses what it checks with a WeightsError; anything else (a RangeError
+    // from a pathological value) is still a refusal of this file, reported the same way.
+    throw new WeightsError(`${clip(fileName)}: unreadable weights file (${e instanceof Error ? `${e.name}: ${e.message}` : preview(e)})`);
   }
 }

@@ -1,44 +1,37 @@
 /**
- * Which pickle globals are refused outright. The VM in ./pickle.ts never calls anything, so no
- * global can run code here; but a file that names os.system, eval or subprocess.* was made to
- * attack a Python loader, and we refuse it loudly instead of quietly handing back a placeholder.
- * Globals that are neither refused nor modelled by ./pth.ts become inert placeholders.
+ * Which pickle globals a weights file may name: an allow-list of what torch.save writes for
+ * tensors, state dicts and main_dino.py checkpoints (its `args` and optimizer state included).
+ * The VM in ./pickle.ts never calls anything, so no global could run code here anyway; but a file
+ * that names anything else (os.system, subprocess, pydoc.pipepager, ...) was not made by torch.save
+ * for a model, and is refused loudly instead of being handed back as a placeholder.
  */
 
-/** Modules whose members can touch the process, files, network or the interpreter. */
-const DANGEROUS_MODULES = new Set([
-  'os', 'posix', 'nt', 'posixpath', 'ntpath', 'subprocess', 'sys', 'shutil', 'socket', 'importlib',
-  'runpy', 'pty', 'ctypes', 'code', 'codeop', 'pickle', '_pickle', 'cPickle', 'marshal', 'webbrowser',
-  'multiprocessing', 'asyncio', 'signal', 'threading', '_thread', 'tempfile', 'io', '_io', 'codecs',
-  'pathlib', 'operator', '_operator', 'types', 'inspect', 'pdb', 'bdb', 'timeit', 'trace',
-  'profile', 'cProfile', 'doctest', 'urllib', 'http', 'ftplib', 'smtplib', 'telnetlib', 'requests',
-  'glob', 'fcntl', 'resource', 'mmap', 'gc', 'zipimport', 'pkgutil', 'imp', 'ensurepip', 'venv',
-  'site', 'sysconfig', 'platform', 'distutils', 'setuptools', 'pip', 'dill', 'joblib',
-  'torch.hub', 'torch.jit', 'torch.package', 'torch.serialization', 'numpy.f2py', 'numpy.distutils',
-  'numpy.testing',
+/** `module.name` pairs allowed as they are. */
+const ALLOWED = new Set([
+  // containers and the way protocol 2 spells bytes and plain objects
+  'collections.OrderedDict', '_codecs.encode', 'copyreg._reconstructor', 'copy_reg._reconstructor',
+  // tensors and parameters (torch._utils), as torch's own weights_only unpickler allows them
+  'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state', 'torch._tensor._rebuild_from_type_v2', 'torch.nn.parameter.Parameter',
+  'torch.Size', 'torch.device', 'torch.serialization._get_layout', 'torch.storage.UntypedStorage',
+  // main_dino.py saves its argparse arguments; numpy scalars and arrays turn up in them
+  'argparse.Namespace', 'numpy.dtype', 'numpy.ndarray', 'numpy.core.multiarray.scalar',
+  'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray.scalar', 'numpy._core.multiarray._reconstruct',
 ]);
 
-/** The only members of `builtins` (`__builtin__` in protocol-2 pickles) that are plain data types. */
-const SAFE_BUILTINS = new Set([
+/** Data types of `builtins` (`__builtin__` in protocol-2 pickles); `object` is copyreg's base class. */
+const BUILTIN_TYPES = new Set([
   'set', 'frozenset', 'list', 'dict', 'tuple', 'int', 'float', 'complex', 'bool', 'str', 'bytes',
   'bytearray', 'slice', 'range', 'object',
 ]);
 
-/** Names that are loaders or code runners whatever module they come from. */
-const DANGEROUS_NAMES = /^(eval|exec|execfile|compile|__import__|system|popen\d?|getattr|setattr|delattr|load|loads|run_path|run_module|runstring|(exec|spawn)[lvpe]+)$/;
+/** torch.<X>Storage (torch.cuda.<X>Storage in old GPU checkpoints) and torch dtypes (torch.float32). */
+const TORCH_MEMBER = /^(\w+Storage|float(16|32|64)?|bfloat16|half|double|u?int(8|16|32|64)|long|short|bool|complex(64|128)|cfloat|cdouble)$/;
 
-/** Globals that are refused even though their module is otherwise fine. */
-const DANGEROUS_GLOBALS = new Set(['torch.storage._load_from_bytes', 'torch.load', 'numpy.load']);
-
-/** True when a pickle that names `module.name` must not be loaded at all. */
-export function isDangerousGlobal(module: string, name: string): boolean {
-  const root = module.split('.')[0];
-  if (root === 'builtins' || root === '__builtin__') return !SAFE_BUILTINS.has(name);
-  for (let m = module; m; m = m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : '') {
-    if (DANGEROUS_MODULES.has(m)) return true;
-  }
-  // Protocol 4 allows dotted names (`os` + `path.join`); dunder parts reach interpreter internals.
-  const parts = name.split('.');
-  if (parts.some((part) => part.startsWith('__') || DANGEROUS_NAMES.test(part))) return true;
-  return DANGEROUS_GLOBALS.has(`${module}.${name}`);
+/** True when a pickle may name `module.name`. */
+export function isAllowedGlobal(module: string, name: string): boolean {
+  if (ALLOWED.has(`${module}.${name}`)) return true;
+  if (module === 'builtins' || module === '__builtin__') return BUILTIN_TYPES.has(name);
+  if (module === 'torch' || module === 'torch.cuda') return TORCH_MEMBER.test(name);
+  return false;
 }

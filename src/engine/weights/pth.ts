@@ -8,17 +8,26 @@
  * The folder is named after the file when it was saved (`archive`, `checkpoint`, ...), so it is
  * found, never assumed. The pickle runs in ./pickle.ts, which executes nothing: the few globals a
  * state dict needs (OrderedDict, tensor and parameter rebuilds, storage types) are modelled here;
- * known-dangerous ones refuse the file (./pickle-policy.ts); everything else (an optimizer's
- * state, `args`, numpy scalars) becomes an inert PickleObject that callers skip.
+ * any global outside the allow-list of ./pickle-policy.ts refuses the file; the other allowed ones
+ * (`args`, numpy scalars) become inert PickleObjects that callers skip.
+ *
+ * Bounds, so that a small file cannot make us allocate or loop for long: the zip's inflate budget
+ * (./zip.ts), MAX_PICKLE_BYTES for data.pkl, a work budget for what the pickle's calls expand to,
+ * MAX_KEY_LENGTH for state-dict keys and MAX_TREE_DEPTH for the object tree.
  */
 import { numel, shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
 import { ELEMENT_SIZE, decodeElements, hostDtypeOf, type ElementType } from './dtype';
-import { WeightsError, withContext } from './errors';
+import { MAX_KEY_LENGTH, WeightsError, clip, preview, withContext } from './errors';
 import { PickleGlobal, PickleObject, unpickle, type PickleHooks } from './pickle';
-import { isDangerousGlobal } from './pickle-policy';
+import { isAllowedGlobal } from './pickle-policy';
 import { looksLikeZip, openZip, type ZipArchive } from './zip';
 
 const WHAT = 'PyTorch file';
+
+/** Largest data.pkl, bytes: a main_dino.py ViT-B checkpoint's is about 100 KB; tensors live outside it. */
+export const MAX_PICKLE_BYTES = 16 * 2 ** 20;
+/** Deepest nesting of dicts, lists and objects searched for state dicts (a checkpoint's is about 4). */
+export const MAX_TREE_DEPTH = 32;
 
 /** Legacy storage classes -> element type (torch still pickles these names for typed storages). */
 const STORAGE_TYPES: Readonly<Record<string, ElementType>> = {
@@ -65,7 +74,7 @@ function rebuildTensor(zip: ZipArchive, args: unknown[]): HostTensor | PickleObj
   const [storage, offset, size, stride] = args;
   if (!(storage instanceof StorageRef)) return new PickleObject('torch.Tensor (unsupported storage)', args);
   if (!isIndex(offset) || !isIndexList(size) || !isIndexList(stride) || stride.length !== size.length) {
-    fail(`bad tensor arguments (offset ${String(offset)}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)})`);
+    fail(`bad tensor arguments (offset ${preview(offset)}, size ${preview(size)}, stride ${preview(stride)})`);
   }
   const count = numel(size);
   const last = offset + size.reduce((acc, n, i) => acc + (n - 1) * stride[i], 0);
@@ -132,9 +141,8 @@ function torchHooks(zip: ZipArchive, folder: string, budget: number): PickleHook
   };
   return {
     global(module, name) {
-      if (module.length + name.length > 300) fail(`implausible global name "${module.slice(0, 40)}..."`);
-      if (isDangerousGlobal(module, name)) {
-        fail(`refusing to load: the file calls ${module}.${name} (a pickle can run code)`);
+      if (!isAllowedGlobal(module, name)) {
+        fail(`refusing to load: the file calls ${clip(`${module}.${name}`)} (a pickle can run code); torch.save never writes it for a model or checkpoint`);
       }
       return new PickleGlobal(module, name);
     },
@@ -181,12 +189,12 @@ function torchHooks(zip: ZipArchive, folder: string, budget: number): PickleHook
     persistentLoad(pid) {
       // ('storage', StorageType, key, location, numel)
       if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) {
-        fail(`unknown persistent id ${JSON.stringify(Array.isArray(pid) ? pid[0] : typeof pid)}`);
+        fail(`unknown persistent id ${preview(Array.isArray(pid) ? pid[0] : pid)}`);
       }
       const [, type, key, , count] = pid as unknown[];
       if (typeof key !== 'string' || !isIndex(count)) return fail('malformed storage persistent id');
       const entry = `${folder}/data/${key}`;
-      const typeName = type instanceof PickleGlobal ? type.qualifiedName : String(type);
+      const typeName = type instanceof PickleGlobal ? type.qualifiedName : preview(type);
       const elementType = type instanceof PickleGlobal && /^torch(\.cuda)?$/.test(type.module) ? STORAGE_TYPES[type.name] : undefined;
       if (elementType === undefined) return new PickleObject(`storage of type ${typeName}`, [key]);
       if (!zip.has(entry)) fail(`storage "${entry}" is missing from the archive`);
@@ -216,6 +224,7 @@ export function readPth(bytes: Uint8Array): unknown {
   if (pickles.length === 0) fail('the zip archive has no <folder>/data.pkl, so it is not a torch.save file');
   if (pickles.length > 1) fail(`the zip archive has several pickles (${pickles.join(', ')})`);
   const folder = pickles[0].slice(0, -'/data.pkl'.length);
+  if (zip.size(pickles[0]) > MAX_PICKLE_BYTES) fail(`${clip(pickles[0])} is ${zip.size(pickles[0])} bytes; a model's pickle is far below ${MAX_PICKLE_BYTES}`);
   // Legitimate files stay far below: a storage is rarely viewed by more than two tensors.
   const budget = 8 * bytes.length + 2 ** 20;
   return unpickle(zip.read(pickles[0]), torchHooks(zip, folder, budget), `${WHAT} ${pickles[0]}`);
@@ -228,23 +237,30 @@ export function readPth(bytes: Uint8Array): unknown {
 export function pthStateDicts(value: unknown): Map<string, TensorMap> {
   const found = new Map<string, TensorMap>();
   const seen = new Set<unknown>();
-  const todo: [string, unknown][] = [['', value]];
-  const join = (path: string, key: unknown) => (path ? `${path}.${String(key)}` : String(key));
+  const todo: [string, unknown, number][] = [['', value, 0]];
+  // Keys of the path are clipped: a file's dict keys can be any value (a list of a million strings).
+  const join = (path: string, key: unknown) => {
+    const k = typeof key === 'string' ? clip(key) : typeof key === 'number' ? String(key) : preview(key);
+    return path ? `${path}.${k}` : k;
+  };
   while (todo.length) {
-    const [path, v] = todo.pop() as [string, unknown];
+    const [path, v, depth] = todo.pop() as [string, unknown, number];
     if (typeof v !== 'object' || v === null || seen.has(v) || isHostTensor(v)) continue;
+    if (depth > MAX_TREE_DEPTH) fail(`the object tree is nested more than ${MAX_TREE_DEPTH} deep (at ${clip(path)})`);
     seen.add(v);
     if (v instanceof Map) {
       const tensors: TensorMap = new Map();
       for (const [k, x] of v) {
-        if (typeof k === 'string' && isHostTensor(x)) tensors.set(k, x);
-        else todo.push([join(path, k), x]);
+        if (typeof k === 'string' && isHostTensor(x)) {
+          if (k.length > MAX_KEY_LENGTH) fail(`a state-dict key is ${k.length} characters long ("${clip(k)}"); keys are far below ${MAX_KEY_LENGTH}`);
+          tensors.set(k, x);
+        } else todo.push([join(path, k), x, depth + 1]);
       }
       if (tensors.size) found.set(path, tensors);
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => todo.push([join(path, i), x]));
+      v.forEach((x, i) => todo.push([join(path, i), x, depth + 1]));
     } else if (v instanceof PickleObject) {
-      todo.push([path, v.state], [path, v.dictItems]);
+      todo.push([path, v.state, depth + 1], [path, v.dictItems, depth + 1]);
     }
   }
   return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

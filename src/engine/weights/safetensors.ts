@@ -6,11 +6,13 @@
  * The header maps each tensor name to {dtype, shape, data_offsets: [begin, end]} (offsets relative
  * to the data area) plus an optional "__metadata__" object of string -> string. Data are C-order
  * and little-endian. Nothing here trusts the header: every length and offset is checked against
- * the file before it is used.
+ * the file before it is used, the tensors must tile the data area exactly (no holes, no overlaps,
+ * nothing after the last one, as the format requires), the header is at most MAX_HEADER_BYTES
+ * (the reference reader's limit) and a tensor name at most MAX_KEY_LENGTH characters.
  */
 import { numel, shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
 import { ELEMENT_SIZE, decodeElements, encodeElements, hostDtypeOf, isElementType, type ElementType } from './dtype';
-import { WeightsError, withContext } from './errors';
+import { MAX_KEY_LENGTH, WeightsError, clip, preview, withContext } from './errors';
 
 export interface SafetensorsFile {
   tensors: TensorMap;
@@ -18,6 +20,8 @@ export interface SafetensorsFile {
 }
 
 const METADATA_KEY = '__metadata__';
+/** Largest JSON header, bytes: the reference implementation refuses headers over 100 MB. */
+export const MAX_HEADER_BYTES = 100_000_000;
 
 function fail(msg: string): never {
   throw new WeightsError(`safetensors: ${msg}`);
@@ -45,6 +49,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (headerLen > bytes.length - 8) {
     fail(`header length ${headerLen} goes past the end of the file (${bytes.length} bytes; truncated?)`);
   }
+  if (headerLen > MAX_HEADER_BYTES) fail(`the header is ${headerLen} bytes, over the format's limit of ${MAX_HEADER_BYTES}`);
   let header: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
@@ -60,46 +65,49 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const entries: { name: string; dtype: ElementType; shape: number[]; begin: number; end: number }[] = [];
 
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
+    if (name.length > MAX_KEY_LENGTH) fail(`a tensor name is ${name.length} characters long ("${clip(name)}"); names are far below ${MAX_KEY_LENGTH}`);
     if (name === METADATA_KEY) {
       if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('"__metadata__" is not an object');
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`metadata value "${k}" is not a string`);
+        if (typeof v !== 'string') fail(`metadata value "${clip(k)}" is not a string`);
         metadata[k] = v;
       }
       continue;
     }
-    if (typeof info !== 'object' || info === null) fail(`tensor "${name}": header entry is not an object`);
+    if (typeof info !== 'object' || info === null) fail(`tensor "${clip(name)}": header entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    if (!isElementType(dtype)) fail(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
+    if (!isElementType(dtype)) fail(`tensor "${clip(name)}": unknown dtype ${preview(dtype)}`);
     if (!Array.isArray(shape) || !shape.every(isSize)) {
-      fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+      fail(`tensor "${clip(name)}": shape ${preview(shape)} is not a list of non-negative integers`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize)) {
-      fail(`tensor "${name}": data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+      fail(`tensor "${clip(name)}": data_offsets ${preview(offsets)} is not a pair of non-negative integers`);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > data.length) {
-      fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the data area of ${data.length} bytes (truncated file?)`);
+      fail(`tensor "${clip(name)}": data_offsets [${begin}, ${end}] lie outside the data area of ${data.length} bytes (truncated file?)`);
     }
     const need = numel(shape) * ELEMENT_SIZE[dtype];
     if (end - begin !== need) {
-      fail(`tensor "${name}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ${shapeStr(shape)} needs ${need}`);
+      fail(`tensor "${clip(name)}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} ${shapeStr(shape)} needs ${need}`);
     }
     entries.push({ name, dtype, shape, begin, end });
   }
 
+  // The tensors tile the data area: each starts where the previous one ends, the last one ends the file.
   const byBegin = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < byBegin.length; i++) {
+  let covered = 0;
+  byBegin.forEach((cur, i) => {
     const prev = byBegin[i - 1];
-    const cur = byBegin[i];
-    if (cur.begin < prev.end) {
-      fail(`tensors "${prev.name}" [${prev.begin}, ${prev.end}] and "${cur.name}" [${cur.begin}, ${cur.end}] overlap`);
-    }
-  }
+    if (cur.begin < covered) fail(`tensors "${clip(prev.name)}" [${prev.begin}, ${prev.end}] and "${clip(cur.name)}" [${cur.begin}, ${cur.end}] overlap`);
+    if (cur.begin > covered) fail(`the data area has a hole: bytes [${covered}, ${cur.begin}) belong to no tensor`);
+    covered = cur.end;
+  });
+  if (covered !== data.length) fail(`the data area has ${data.length - covered} bytes after the last tensor (at ${covered}) that belong to no tensor`);
 
   const tensors: TensorMap = new Map();
   for (const e of entries) {
-    const values = withContext(`safetensors: tensor "${e.name}"`, () =>
+    const values = withContext(`safetensors: tensor "${clip(e.name)}"`, () =>
       decodeElements(data.subarray(e.begin, e.end), e.dtype, numel(e.shape)),
     );
     tensors.set(e.name, { dtype: hostDtypeOf(e.dtype), shape: [...e.shape], data: values });
@@ -109,9 +117,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 
 function checkTensor(name: string, t: HostTensor): void {
   const want = t.dtype === 'float32' ? Float32Array : Int32Array;
-  if (!(t.data instanceof want)) fail(`tensor "${name}": dtype ${t.dtype} but data is a ${t.data.constructor.name}`);
+  if (!(t.data instanceof want)) fail(`tensor "${clip(name)}": dtype ${t.dtype} but data is a ${t.data.constructor.name}`);
   if (t.data.length !== numel(t.shape)) {
-    fail(`tensor "${name}": shape ${shapeStr(t.shape)} has ${numel(t.shape)} elements but data has ${t.data.length}`);
+    fail(`tensor "${clip(name)}": shape ${shapeStr(t.shape)} has ${numel(t.shape)} elements but data has ${t.data.length}`);
   }
 }
 

@@ -78,4 +78,24 @@ describe('zip', () => {
     v.setUint32(cd + 24, 5000, true);
     expect(() => openZip(bytes)).toThrow(/entry "a\/b" runs past the end of the file/);
   });
+
+  it('bounds what all entries together inflate to (4x the file plus 64 MiB), before allocating', () => {
+    const zeros = new Uint8Array(60 * 2 ** 20);
+    const bomb = zipSync({ a: [zeros, { level: 9 }], b: [zeros, { level: 9 }] });
+    expect(bomb.length).toBeLessThan(200_000);
+    const zip = openZip(bomb);
+    expect(zip.read('a').length).toBe(zeros.length); // 60 MiB fits in 4 x 120 KB + 64 MiB once, not twice
+    expect(() => zip.read('b')).toThrow(/entry "b" would inflate to 62914560 bytes, beyond what a file of \d+ bytes may hold/);
+    expect(() => openZip(bomb, 'zip', { inflateBudget: 1000 }).read('a')).toThrow(/inflate budget/);
+  });
+
+  it('refuses entries that share bytes (many directory entries pointing at one stream)', () => {
+    const bytes = writeZip([{ name: 'a', data: new Uint8Array(100) }, { name: 'b', data: new Uint8Array(100) }]);
+    const v = new DataView(bytes.buffer);
+    const cd = v.getUint32(bytes.length - 22 + 16, true);
+    const second = cd + 46 + 1; // 'a' has a one-character name and no extra field
+    v.setUint32(second + 42, v.getUint32(cd + 42, true), true); // b's local header offset := a's
+    v.setUint8(second + 46, 'c'.charCodeAt(0));
+    expect(() => openZip(bytes)).toThrow(/entries "a" and "c" overlap/);
+  });
 });

@@ -5,7 +5,7 @@
  * allocating gigabytes or looping for long.
  */
 import { inflateSync } from 'fflate';
-import { WeightsError } from './errors';
+import { WeightsError, clip } from './errors';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -15,17 +15,35 @@ const SIG_EOCD64_LOCATOR = 0x07064b50;
 /** Deflate cannot expand by more than ~1032x; a larger declared size is a lie (or a zip bomb). */
 const MAX_DEFLATE_RATIO = 1100;
 
+/**
+ * Total bytes all entries of one archive may inflate to: 4x the file plus 64 MiB. torch.save
+ * writes STORED entries (nothing inflates); a weights file re-zipped with deflate shrinks by under
+ * 20 % (float32 noise does not compress), and the 64 MiB cover the pickles of small files. A zip
+ * bomb (4 GB of deflated zeros in 4 MB, or many directory entries pointing at one) is refused
+ * before anything that large is allocated.
+ */
+export function defaultInflateBudget(fileBytes: number): number {
+  return 4 * fileBytes + 64 * 2 ** 20;
+}
+
+export interface ZipOptions {
+  /** Total bytes the entries may inflate to (default `defaultInflateBudget`). */
+  inflateBudget?: number;
+}
+
 export interface ZipArchive {
   /** Entry names in central-directory order. */
   readonly names: readonly string[];
   has(name: string): boolean;
   /** Uncompressed size of an entry, from the directory (nothing is read). */
   size(name: string): number;
-  /** Contents of an entry, CRC-checked on first read. Stored entries are views into the file. */
+  /** Contents of an entry, CRC-checked on first read. Stored entries are views into the file;
+   *  deflated ones count against the archive's inflate budget. */
   read(name: string): Uint8Array;
 }
 
 interface EntryInfo {
+  localOffset: number;
   method: number;
   crc: number;
   compressedSize: number;
@@ -68,7 +86,7 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 /** Opens a zip archive. `what` names the file kind in error messages. */
-export function openZip(bytes: Uint8Array, what = 'zip'): ZipArchive {
+export function openZip(bytes: Uint8Array, what = 'zip', options: ZipOptions = {}): ZipArchive {
   const fail = (msg: string): never => {
     throw new WeightsError(`${what}: ${msg}`);
   };
@@ -122,7 +140,7 @@ export function openZip(bytes: Uint8Array, what = 'zip'): ZipArchive {
     let localOffset = u32(p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > cdOffset + cdSize) fail(`central directory entry ${i} runs past the directory`);
-    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    const name = clip(decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen)), 1024);
     if (flags & 1) fail(`entry "${name}" is encrypted`);
     // Zip64 extended information: 8-byte values for the fields that hold 0xffffffff, in order.
     const extraEnd = p + 46 + nameLen + extraLen;
@@ -150,9 +168,22 @@ export function openZip(bytes: Uint8Array, what = 'zip'): ZipArchive {
     if (method !== 0 && method !== 8) fail(`entry "${name}" uses unsupported compression method ${method}`);
     if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + 1024) fail(`entry "${name}" declares an impossible size`);
     if (entries.has(name)) fail(`duplicate entry "${name}"`);
-    entries.set(name, { method, crc, compressedSize, size, dataStart });
+    entries.set(name, { localOffset, method, crc, compressedSize, size, dataStart });
     p = end;
   }
+  // Each byte of the file belongs to at most one entry: overlapping entries are how one deflated
+  // stream is made to count many times.
+  const spans = [...entries].sort(([, a], [, b]) => a.localOffset - b.localOffset);
+  for (let i = 1; i < spans.length; i++) {
+    const [prevName, prev] = spans[i - 1];
+    const [curName, cur] = spans[i];
+    if (cur.localOffset < prev.dataStart + prev.compressedSize) fail(`entries "${clip(prevName)}" and "${clip(curName)}" overlap`);
+  }
+  if (spans.length && spans[spans.length - 1][1].dataStart + spans[spans.length - 1][1].compressedSize > cdOffset) {
+    fail(`entry "${clip(spans[spans.length - 1][0])}" overlaps the central directory`);
+  }
+
+  let inflateLeft = options.inflateBudget ?? defaultInflateBudget(bytes.length);
 
   const cache = new Map<string, Uint8Array>();
   return {
@@ -167,6 +198,10 @@ export function openZip(bytes: Uint8Array, what = 'zip'): ZipArchive {
       const raw = bytes.subarray(e.dataStart, e.dataStart + e.compressedSize);
       let data = raw;
       if (e.method === 8) {
+        if (e.size > inflateLeft) {
+          fail(`entry "${clip(name)}" would inflate to ${e.size} bytes, beyond what a file of ${bytes.length} bytes may hold (${inflateLeft} bytes left of the archive's inflate budget; a zip bomb?)`);
+        }
+        inflateLeft -= e.size;
         try {
           data = inflateSync(raw, { out: new Uint8Array(e.size) });
         } catch (err) {
