@@ -44,6 +44,8 @@ export async function exportRun(run: DinoRun, format: ExportFormat): Promise<{ b
         // main_dino stores the index of the next epoch to run.
         epoch: run.epoch,
         center,
+        arch: run.model.vit,
+        headArch: run.model.head,
       });
       return { bytes, fileName: `dinolab-checkpoint-${tag}.pth` };
     }

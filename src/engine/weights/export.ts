@@ -34,7 +34,7 @@ export function toDinolabSafetensors(w: DinolabExport): Uint8Array {
   if (w.center) tensors.set('center', w.center);
   const metadata: Record<string, string> = {
     format: 'pt', // what Hugging Face loaders expect of a torch-compatible safetensors file
-    'dinolab.config': JSON.stringify(w.headArch ? { model: w.arch, head: w.headArch } : { model: w.arch }),
+    [DINOLAB_CONFIG_KEY]: JSON.stringify(w.headArch ? { model: w.arch, head: w.headArch } : { model: w.arch }),
   };
   if (w.epoch !== undefined && w.epoch !== null) metadata['dinolab.epoch'] = String(w.epoch);
   return writeSafetensors(tensors, metadata);
@@ -46,11 +46,19 @@ export interface CheckpointExport {
   /** main_dino stores the index of the next epoch to run (last finished + 1). */
   epoch: number;
   center?: HostTensor | null;
+  /** The architecture, stored as the plain-dict entry `dinolab.config` (a JSON string) that the
+   *  official loaders never read: shapes alone cannot tell the number of heads. */
+  arch?: ViTConfig;
+  headArch?: HeadConfig;
 }
+
+/** The `dinolab.config` entry a checkpoint.pth (or safetensors metadata) carries. */
+export const DINOLAB_CONFIG_KEY = 'dinolab.config';
 
 /**
  * `checkpoint.pth` as main_dino.py writes it: `student` (DDP `module.` prefix), `teacher`, `epoch`,
- * `dino_loss` {center}. The optimizer and args are left out; `restart_from_checkpoint` skips them.
+ * `dino_loss` {center}, and dinolab's `dinolab.config`. The optimizer and args are left out;
+ * `restart_from_checkpoint` skips them, as it skips `dinolab.config`.
  */
 export function toOfficialCheckpoint(c: CheckpointExport, rootName = 'checkpoint'): Uint8Array {
   return writePth(
@@ -59,6 +67,7 @@ export function toOfficialCheckpoint(c: CheckpointExport, rootName = 'checkpoint
       teacher: networkStateDict(c.teacher),
       epoch: c.epoch,
       ...(c.center ? { dino_loss: new Map([['center', c.center]]) } : {}),
+      ...(c.arch ? { [DINOLAB_CONFIG_KEY]: JSON.stringify(c.headArch ? { model: c.arch, head: c.headArch } : { model: c.arch }) } : {}),
     },
     rootName,
   );

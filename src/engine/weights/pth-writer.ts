@@ -15,7 +15,8 @@ import { WeightsError } from './errors';
 import { writeZip, type ZipInput } from './zip';
 
 /** What can be saved: a state dict, or a plain dict of state dicts and numbers (a checkpoint). */
-export type PthContent = TensorMap | { [key: string]: TensorMap | number };
+/** A state dict, or a plain dict of state dicts, numbers and strings (a checkpoint). */
+export type PthContent = TensorMap | { [key: string]: TensorMap | number | string };
 
 /** Emits the handful of pickle opcodes a state dict needs. */
 class PickleWriter {
@@ -91,7 +92,8 @@ function contiguousStrides(shape: number[]): number[] {
 
 /**
  * Serialises `content` as torch.save would: a TensorMap becomes an OrderedDict state dict; an
- * object becomes a plain dict whose TensorMap values are OrderedDicts and numbers are ints/floats.
+ * object becomes a plain dict whose TensorMap values are OrderedDicts, numbers ints/floats and
+ * strings str.
  * `rootName` is the folder inside the zip (torch uses the file name without extension).
  */
 export function writePth(content: PthContent, rootName = 'archive'): Uint8Array {
@@ -147,6 +149,7 @@ export function writePth(content: PthContent, rootName = 'archive'): Uint8Array 
       for (const [key, v] of entries) {
         w.str(key);
         if (v instanceof Map) stateDict(`${key}.`, v);
+        else if (typeof v === 'string') w.str(v);
         else if (Number.isInteger(v)) w.int(v);
         else w.float(v);
       }
