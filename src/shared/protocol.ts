@@ -124,6 +124,11 @@ export interface WeightsReport {
   unexpected: string[];
   missing: string[];
   hasHead: boolean;
+  /** Tensors holding NaN or ±Inf ("name (n of m)"; a few, then "... and N more"). */
+  nonFinite: string[];
+  /** True while weights with non-finite values wait for the person's `acceptWeights`: they are
+   *  not in use until then. */
+  pending: boolean;
 }
 
 // ---- evaluation of features (the write-up's k-NN and t-SNE, retrieval) ------------------------
@@ -200,6 +205,8 @@ export type WorkerCommand =
   | { type: 'stop' }
   /** `numHeads` is needed only when the width is not a multiple of 64 (the released models' head width). */
   | { type: 'loadWeights'; requestId: number; fileName: string; bytes: ArrayBuffer; numHeads?: number }
+  /** Use the weights a `pending` report describes (NaN or ±Inf in them, accepted by the person). */
+  | { type: 'acceptWeights'; requestId: number }
   | { type: 'saveCheckpoint'; requestId: number }
   | { type: 'restoreCheckpoint'; requestId: number; bytes: ArrayBuffer | null }
   | { type: 'exportWeights'; requestId: number; format: 'official-checkpoint' | 'teacher-backbone' | 'teacher-safetensors' }

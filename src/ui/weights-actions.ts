@@ -20,6 +20,17 @@ async function sendWeights(fileName: string, bytes: ArrayBuffer, numHeads?: numb
   }
 }
 
+/** Use weights the worker holds back because they contain NaN or ±Inf (the person said so). */
+export async function acceptPendingWeights(): Promise<void> {
+  const s = useStore.getState();
+  try {
+    const r = await client.request<'acceptWeights'>({ type: 'acceptWeights' });
+    s.setWeightsReport(r.report);
+  } catch (e) {
+    s.setWeightsError((e as Error).message);
+  }
+}
+
 /** `numHeads`: needed only when the width is not a multiple of 64 (the released models' head width). */
 export async function loadWeightsFile(file: File, numHeads?: number): Promise<void> {
   const s = useStore.getState();

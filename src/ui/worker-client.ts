@@ -23,6 +23,7 @@ type AnsweredType = Answered['type'];
  *  `loadWeights` can be answered by `restored`. */
 const REPLY = {
   loadWeights: ['weightsLoaded', 'restored'],
+  acceptWeights: ['weightsLoaded'],
   saveCheckpoint: ['checkpoint'],
   restoreCheckpoint: ['restored'],
   exportWeights: ['exported'],

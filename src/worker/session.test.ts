@@ -6,7 +6,7 @@ import { Rng } from '../shared/rng';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { goldenCaseDirs } from '../conformance/golden-dirs';
-import { readSafetensors } from '../engine/weights/safetensors';
+import { readSafetensors, writeSafetensors } from '../engine/weights/safetensors';
 import { Session } from './session';
 
 const config: RunConfig = {
@@ -170,6 +170,26 @@ describe('worker session', () => {
     await s.handle({ type: 'loadImages', images: images(6), replace: true });
     await s.handle({ type: 'step' });
     expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('dataset changed since this run started (4 -> 6 images)') });
+  });
+
+  it('holds back weights with NaN or infinite values until the person accepts them', async () => {
+    const reply = (es: WorkerEvent[], id: number) => es.find((e) => 'requestId' in e && e.requestId === id);
+    const dir = goldenCaseDirs()[0];
+    const heads = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).config.num_heads;
+    const backbone = readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'backbone.safetensors')))).tensors;
+    const norm = backbone.get('norm.weight')!;
+    const bad = { ...norm, data: Float32Array.from(norm.data, (v, i) => (i === 0 ? NaN : v)) };
+    const bytes = writeSafetensors(new Map(backbone).set('norm.weight', bad));
+    const { s, events } = await session();
+    await s.handle({ type: 'loadWeights', requestId: 1, fileName: 'nan.safetensors', bytes: bytes.slice().buffer, numHeads: heads });
+    expect(reply(events, 1)).toMatchObject({ type: 'weightsLoaded', requestId: 1, report: { pending: true, nonFinite: [`backbone.norm.weight (1 of ${norm.data.length})`] } });
+    // Not in use: there is nothing to inspect yet.
+    await s.handle({ type: 'attention', requestId: 2, request: { image: images(1)[0], size: [16, 16], network: 'teacher', block: -1, query: 0 } });
+    expect(reply(events, 2)).toMatchObject({ type: 'error', requestId: 2, message: expect.stringContaining('no model to inspect') });
+    await s.handle({ type: 'acceptWeights', requestId: 3 });
+    expect(reply(events, 3)).toMatchObject({ type: 'weightsLoaded', requestId: 3, report: { pending: false, fileName: 'nan.safetensors' } });
+    await s.handle({ type: 'acceptWeights', requestId: 4 });
+    expect(reply(events, 4)).toMatchObject({ type: 'error', requestId: 4, message: 'no weights are waiting to be accepted' });
   });
 
   it('computes attention maps for any size and k-NN on labelled images', async () => {

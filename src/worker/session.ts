@@ -13,6 +13,7 @@ import type {
   MetricRow,
   Progress,
   RunState,
+  WeightsReport,
   WorkerCommand,
   WorkerEvent,
 } from '../shared/protocol';
@@ -39,6 +40,14 @@ export interface StoredCheckpoint {
   load(): Promise<Uint8Array | null>;
 }
 
+/** What the Weights tab shows about a file the worker read. */
+function weightsReport(fileName: string, w: LoadedWeights, pending: boolean): WeightsReport {
+  return {
+    fileName, layout: w.layout, arch: w.arch, unexpected: w.unexpected, missing: w.missing,
+    hasHead: w.head !== null, nonFinite: w.nonFinite, pending,
+  };
+}
+
 export class Session {
   private backend: BackendInfo | null = null;
   private store = new ImageStore();
@@ -49,6 +58,8 @@ export class Session {
   private loaded: LoadedModel | null = null;
   /** True when weights were loaded after the current run began: the inspector shows them. */
   private inspectLoaded = false;
+  /** Weights holding NaN or ±Inf, reported and waiting for `acceptWeights`. */
+  private pendingWeights: { fileName: string; weights: LoadedWeights } | null = null;
   private metrics: MetricRow[] = [];
   private state: RunState = 'idle';
   private looping = false;
@@ -137,6 +148,10 @@ export class Session {
         return;
       case 'loadWeights':
         await this.loadWeightsFile(cmd.requestId, cmd.fileName, new Uint8Array(cmd.bytes), cmd.numHeads);
+        return;
+      case 'acceptWeights':
+        if (!this.pendingWeights) throw new Error('no weights are waiting to be accepted');
+        this.useWeights(cmd.requestId, this.pendingWeights.fileName, this.pendingWeights.weights);
         return;
       case 'saveCheckpoint': {
         const run = this.requireRun();
@@ -539,22 +554,23 @@ export class Session {
       await this.restore(bytes, requestId);
       return;
     }
-    const w = loadWeights(fileName, bytes, { numHeads });
+    // NaN or ±Inf weights are kept aside and reported; they are used only if the person accepts them.
+    const w = loadWeights(fileName, bytes, { numHeads, allowNonFinite: true });
+    this.pendingWeights = null;
+    if (w.nonFinite.length) {
+      this.pendingWeights = { fileName, weights: w };
+      this.emit({ type: 'weightsLoaded', requestId, report: weightsReport(fileName, w, true) });
+      return;
+    }
+    this.useWeights(requestId, fileName, w);
+  }
+
+  private useWeights(requestId: number, fileName: string, w: LoadedWeights): void {
+    this.pendingWeights = null;
     this.loaded?.dispose();
     this.loaded = new LoadedModel(w);
     this.inspectLoaded = true;
-    this.emit({
-      type: 'weightsLoaded',
-      requestId,
-      report: {
-        fileName,
-        layout: w.layout,
-        arch: w.arch,
-        unexpected: w.unexpected,
-        missing: w.missing,
-        hasHead: w.head !== null,
-      },
-    });
+    this.emit({ type: 'weightsLoaded', requestId, report: weightsReport(fileName, w, false) });
   }
 
   // ---- inspection ------------------------------------------------------------------------

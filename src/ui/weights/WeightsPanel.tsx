@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { formatBytes } from '../format';
 import { useStore } from '../store';
-import { WEIGHT_EXTENSIONS, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile } from '../weights-actions';
+import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile } from '../weights-actions';
 
 function LoadProgress() {
   const l = useStore((s) => s.weightsLoading);
@@ -87,7 +87,25 @@ function Report() {
           ))}
         </ul>
       </details>
-      {matches ? (
+      {r.nonFinite.length > 0 && (
+        <div className="banner warn" role="alert" data-testid="weights-nonfinite">
+          <p>
+            {r.pending ? 'Not loaded: ' : 'Loaded although '}these weights hold NaN or infinite values, which make every
+            output NaN:
+          </p>
+          <ul className="keys">
+            {r.nonFinite.map((k) => (
+              <li key={k}>{k}</li>
+            ))}
+          </ul>
+          {r.pending && (
+            <button type="button" onClick={() => void acceptPendingWeights()}>
+              Load them anyway
+            </button>
+          )}
+        </div>
+      )}
+      {r.pending ? null : matches ? (
         <p className="note">The run's model matches these weights; tick “start from” in the Train tab to fine-tune them.</p>
       ) : (
         <button type="button" className="primary" onClick={adoptArchitecture}>
