@@ -14,8 +14,8 @@ describe('validateConfig', () => {
     const issues = validateConfig(withTrain({ lr: 1e308, minLr: -1, warmupEpochs: -1 }));
     expect(issues).toEqual([
       { path: 'train.warmupEpochs', message: 'must be in [0, 20] (at most the epochs), got -1' },
-      { path: 'train.lr', message: 'must be in [0, 1], got 1e+308' },
-      { path: 'train.minLr', message: 'must be in [0, 1], got -1' },
+      { path: 'train.lr', message: 'must be in [0, 1e+37] (the peak lr must stay a finite float32), got 1e+308' },
+      { path: 'train.minLr', message: 'must be in [0, 1e+37] (the peak lr must stay a finite float32), got -1' },
     ]);
   });
 

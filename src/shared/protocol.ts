@@ -87,6 +87,9 @@ export interface Progress {
 
 export type Network = 'teacher' | 'student';
 
+/** Which model the inspector and the evaluations read: the run's networks or loaded weights. */
+export type ModelSource = 'run' | 'weights';
+
 export interface AttentionRequest {
   image: ImagePixels;
   /** Resize target [height, width] in pixels; each is rounded down to a multiple of the patch. */
@@ -113,6 +116,9 @@ export interface AttentionResult {
   block: number;
   query: number;
   step: number;
+  /** The model the maps were computed from, as the screen names it ("run at step 572",
+   *  "weights dino_deitsmall8_pretrain.pth"). */
+  model: string;
 }
 
 export interface WeightsReport {
@@ -213,6 +219,8 @@ export type WorkerCommand =
   | { type: 'attention'; requestId: number; request: AttentionRequest }
   | { type: 'augmentPreview'; requestId: number; image: ImagePixels; config: RunConfig }
   | { type: 'knn'; requestId: number; k: number; temperature: number }
+  /** Inspect (attention, k-NN, evaluations) the run or the loaded weights from now on. */
+  | { type: 'inspectSource'; source: ModelSource }
   | { type: 'extractFeatures'; requestId: number; request: FeatureRequest }
   /** Stops a feature extraction or an embedding between batches / iterations. */
   | { type: 'cancelEval' }
@@ -239,7 +247,9 @@ export type WorkerEvent =
       crops: ImagePixels[];
       kinds: ('global' | 'local')[];
     }
-  | { type: 'knn'; requestId: number; top1: number; top5: number; nTrain: number; nTest: number }
+  | { type: 'knn'; requestId: number; top1: number; top5: number; nTrain: number; nTest: number; model: string }
+  /** What the inspector reads now (null: nothing to inspect yet), and the loaded weights' file. */
+  | { type: 'inspecting'; source: ModelSource | null; weightsFile: string | null }
   | { type: 'featureProgress'; requestId: number; stage: string; done: number; total: number; imagesPerSec: number; etaSeconds: number | null }
   | { type: 'features'; requestId: number; summary: FeatureSummary }
   /** `unscorable` says why there is no score (no labels, one class, too few images). */

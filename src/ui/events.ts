@@ -38,6 +38,9 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       s.setDiverged(null);
       if (!answered) s.setResumedAt(event.step);
       break;
+    case 'inspecting':
+      s.setInspecting({ source: event.source, weightsFile: event.weightsFile });
+      break;
     case 'diverged':
       s.setDiverged({ step: event.step, message: event.message, canRollBack: event.canRollBack });
       break;

@@ -1,6 +1,6 @@
 /** Training commands from buttons and shortcuts: what each means depends on the run state. */
 import { validateConfig } from '../shared/config';
-import type { BackendChoice, RunState } from '../shared/protocol';
+import type { BackendChoice, ModelSource, RunState } from '../shared/protocol';
 import { download } from './download';
 import { useStore } from './store';
 import { client } from './worker-client';
@@ -55,6 +55,9 @@ export function stepRun(): void {
 }
 export const stopRun = () => client.send({ type: 'stop' });
 
+/** Inspect the run or the loaded weights (the model switch beside every view that shows one). */
+export const inspectSource = (source: ModelSource) => client.send({ type: 'inspectSource', source });
+
 /** Space: start when nothing runs, otherwise pause/resume. */
 export function toggleRun(): void {
   const state = runState();
@@ -106,7 +109,7 @@ export async function evaluateKnn(k = 20, temperature = 0.07): Promise<void> {
   s.setKnn(s.knn, true);
   try {
     const r = await client.request<'knn'>({ type: 'knn', k, temperature });
-    s.setKnn({ top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest, step: useStore.getState().progress?.step ?? 0 }, false);
+    s.setKnn({ top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest, step: useStore.getState().progress?.step ?? 0, model: r.model }, false);
   } catch (e) {
     s.setKnn(useStore.getState().knn, false);
     s.pushToast('error', `k-NN: ${(e as Error).message}`);

@@ -92,7 +92,7 @@ describe('WorkerClient', () => {
     workers[0].onerror?.({ message: 'oops', preventDefault() {} } as ErrorEvent);
     expect(events[1][0]).toEqual({ type: 'error', message: 'The training worker reported an uncaught error: oops' });
     const id = (workers[0].posted[1].msg as { requestId: number }).requestId;
-    workers[0].emit({ type: 'knn', requestId: id, top1: 80, top5: 97, nTrain: 800, nTest: 200 });
+    workers[0].emit({ type: 'knn', requestId: id, top1: 80, top5: 97, nTrain: 800, nTest: 200, model: 'run at step 3' });
     expect((await p).top1).toBe(80);
   });
 

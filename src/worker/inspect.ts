@@ -67,7 +67,7 @@ export async function computeAttention(
   req: AttentionRequest,
   augment: AugmentConfig | null,
   step: number,
-): Promise<AttentionResult> {
+): Promise<Omit<AttentionResult, 'model'>> {
   const p = m.config.patchSize;
   let size: [number, number];
   let x: tf.Tensor4D;

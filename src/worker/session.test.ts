@@ -56,7 +56,7 @@ describe('worker session', () => {
   it('pauses with a clear message when the loss becomes NaN', async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });
-    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, lr: 1e38, warmupEpochs: 0 } } });
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, lr: 1e36, warmupEpochs: 0 } } });
     await s.handle({ type: 'start', fromWeights: false });
     const d = await until(events, (e) => e.type === 'diverged');
     expect(d.type === 'diverged' && d.message).toMatch(/loss became NaN at step \d+; training is paused/);
@@ -154,7 +154,7 @@ describe('worker session', () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });
     await s.handle({ type: 'configure', config: { ...config, model: { ...config.model, numHeads: 3 } } });
-    expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('divisible by model.numHeads') });
+    expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('model.numHeads: the width D (8) must be divisible by the number of heads (3)') });
     await s.handle({ type: 'configure', config });
     await s.handle({ type: 'step' });
     const stepped = events.filter((e) => e.type === 'metrics').flatMap((e) => (e.type === 'metrics' ? e.rows : []));
@@ -167,9 +167,45 @@ describe('worker session', () => {
     await s.handle({ type: 'step' });
     const rows = events.flatMap((e) => (e.type === 'metrics' ? e.rows : []));
     expect(rows.map((r) => r.step)).toEqual([0, 1]);
+    // Issue 10, item 5: the change is explained when it happens, not when Resume is pressed.
     await s.handle({ type: 'loadImages', images: images(6), replace: true });
+    expect(events.filter((e) => e.type === 'error').pop()).toMatchObject({
+      type: 'error',
+      message: expect.stringMatching(/^The dataset changed under the paused run \(4 -> 6 images\): it cannot resume/),
+    });
     await s.handle({ type: 'step' });
     expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('dataset changed since this run started (4 -> 6 images)') });
+  });
+
+  // Issue 10, item 3: loaded weights must not silently take over the views of a run.
+  it('names the model every view shows, and switches between the run and loaded weights', async () => {
+    const dir = goldenCaseDirs()[0];
+    const heads = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).config.num_heads;
+    const { s, events } = await session();
+    await s.handle({ type: 'loadImages', images: images(10), replace: true });
+    await s.handle({ type: 'configure', config });
+    await s.handle({ type: 'step' });
+    const inspecting = () => events.filter((e) => e.type === 'inspecting').pop();
+    expect(inspecting()).toEqual({ type: 'inspecting', source: 'run', weightsFile: null });
+    const request = { image: images(1)[0], size: [16, 16] as [number, number], network: 'teacher' as const, block: -1, query: 0 };
+    const attention = async (requestId: number) => {
+      await s.handle({ type: 'attention', requestId, request });
+      const a = events.find((e) => e.type === 'attention' && e.requestId === requestId);
+      return a?.type === 'attention' ? a.result : null;
+    };
+    expect((await attention(1))?.model).toBe('run at step 1');
+
+    const bytes = new Uint8Array(readFileSync(path.join(dir, 'backbone.pth'))).buffer;
+    await s.handle({ type: 'loadWeights', requestId: 2, fileName: 'backbone.pth', bytes, numHeads: heads });
+    expect(inspecting()).toEqual({ type: 'inspecting', source: 'weights', weightsFile: 'backbone.pth' });
+    expect((await attention(3))?.model).toBe('weights backbone.pth');
+    await s.handle({ type: 'knn', requestId: 4, k: 3, temperature: 0.07 });
+    expect(events.find((e) => e.type === 'knn')).toMatchObject({ model: 'weights backbone.pth' });
+
+    await s.handle({ type: 'inspectSource', source: 'run' });
+    expect(inspecting()).toEqual({ type: 'inspecting', source: 'run', weightsFile: 'backbone.pth' });
+    const back = await attention(5);
+    expect(back).toMatchObject({ model: 'run at step 1', heads: config.model.numHeads });
   });
 
   it('holds back weights with NaN or infinite values until the person accepts them', async () => {

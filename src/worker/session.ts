@@ -9,6 +9,7 @@ import type {
   AttentionRequest,
   BackendChoice,
   BackendInfo,
+  ModelSource,
   Network,
   MetricRow,
   Progress,
@@ -58,6 +59,8 @@ export class Session {
   private loaded: LoadedModel | null = null;
   /** True when weights were loaded after the current run began: the inspector shows them. */
   private inspectLoaded = false;
+  /** File name of the loaded weights, as the screen names them. */
+  private loadedFile: string | null = null;
   /** Weights holding NaN or ±Inf, reported and waiting for `acceptWeights`. */
   private pendingWeights: { fileName: string; weights: LoadedWeights } | null = null;
   private metrics: MetricRow[] = [];
@@ -118,10 +121,12 @@ export class Session {
         if (cmd.replace) this.store.clear();
         this.store.add(cmd.images);
         this.emitDataset();
+        this.explainDatasetChange();
         return;
       case 'removeImages':
         this.store.remove(cmd.ids);
         this.emitDataset();
+        this.explainDatasetChange();
         return;
       case 'configure':
         this.configure(cmd.config);
@@ -185,9 +190,14 @@ export class Session {
       case 'knn':
         await this.knn(cmd.requestId, cmd.k, cmd.temperature);
         return;
+      case 'inspectSource':
+        if (cmd.source === 'weights' && !this.loaded) throw new Error('no weights are loaded: load a file in the Weights tab first');
+        if (cmd.source === 'run' && !this.run) throw new Error('there is no run to inspect: start training or restore a checkpoint');
+        this.setInspected(cmd.source);
+        return;
       case 'extractFeatures': {
         const { network } = cmd.request;
-        const what = this.loaded && (this.inspectLoaded || !this.run) ? `loaded weights (${this.loaded.weights.layout}, ${network})` : `run at step ${this.run?.step ?? 0} (${network})`;
+        const what = `${this.inspectedName()} (${network})`;
         await this.evaluator.extract(cmd.requestId, cmd.request, this.store, this.inspected(network), what);
         return;
       }
@@ -331,6 +341,18 @@ export class Session {
     this.emitConfigured(config);
   }
 
+  /** A run trains on a fixed dataset: say so when the images change under a paused run, at the
+   *  moment of the change rather than when Resume is pressed. */
+  private explainDatasetChange(): void {
+    if (!this.run || this.state !== 'paused' || this.store.count === this.runDatasetSize) return;
+    this.emit({
+      type: 'error',
+      message:
+        `The dataset changed under the paused run (${this.runDatasetSize} -> ${this.store.count} images): it cannot resume on other data. ` +
+        'Stop it and start a new run, or restore the images it was started with.',
+    });
+  }
+
   private checkDataset(): void {
     if (this.run && this.store.count !== this.runDatasetSize) {
       throw new Error(
@@ -379,7 +401,7 @@ export class Session {
     this.run = null;
     this.metrics = [];
     this.run = new DinoRun(config, this.store.count, init, center);
-    this.inspectLoaded = false;
+    this.setInspected('run');
     this.runDatasetSize = this.store.count;
     this.emitConfigured(config);
     this.emit({ type: 'metrics', rows: [] });
@@ -528,7 +550,7 @@ export class Session {
     const r = restoreCheckpoint(bytes);
     this.run?.dispose();
     this.run = r.run;
-    this.inspectLoaded = false;
+    this.setInspected('run');
     this.runDatasetSize = r.datasetSize;
     this.config = r.run.config;
     this.metrics = r.metrics;
@@ -569,8 +591,9 @@ export class Session {
     this.pendingWeights = null;
     this.loaded?.dispose();
     this.loaded = new LoadedModel(w);
-    this.inspectLoaded = true;
+    this.loadedFile = fileName;
     this.emit({ type: 'weightsLoaded', requestId, report: weightsReport(fileName, w, false) });
+    this.setInspected('weights');
   }
 
   // ---- inspection ------------------------------------------------------------------------
@@ -581,6 +604,23 @@ export class Session {
     return this.evaluatorInstance;
   }
 
+  /** Which model the inspector reads: the weights when `weights` (or there is no run), else the
+   *  run. Told to the UI, which names it beside every view that shows it. */
+  private setInspected(source: ModelSource): void {
+    this.inspectLoaded = source === 'weights';
+    this.emit({ type: 'inspecting', source: this.inspectedSource(), weightsFile: this.loadedFile });
+  }
+
+  private inspectedSource(): ModelSource | null {
+    if (this.loaded && (this.inspectLoaded || !this.run)) return 'weights';
+    return this.run ? 'run' : null;
+  }
+
+  /** The name the screen gives the model `inspected` returns. */
+  private inspectedName(): string {
+    return this.inspectedSource() === 'weights' ? `weights ${this.loadedFile}` : `run at step ${this.run?.step ?? 0}`;
+  }
+
   /** The run, or the loaded weights when they came after it (or there is no run). */
   private inspected(network: Network): InspectModel {
     if (this.loaded && (this.inspectLoaded || !this.run)) return this.loaded.model(network);
@@ -589,14 +629,16 @@ export class Session {
   }
 
   private async attention(requestId: number, req: AttentionRequest): Promise<void> {
+    const model = this.inspectedName();
     const result = await computeAttention(this.inspected(req.network), req, this.config?.augment ?? null, this.run?.step ?? 0);
-    this.emit({ type: 'attention', requestId, result });
+    this.emit({ type: 'attention', requestId, result: { ...result, model } });
   }
 
   private async knn(requestId: number, k: number, temperature: number): Promise<void> {
     const m = this.inspected('teacher');
+    const model = this.inspectedName();
     const augment = this.config?.augment ?? defaultAugment;
     const r = await knnEvaluate(m, this.store, augment, this.config?.augment.globalSize ?? m.config.imgSize, k, temperature);
-    this.emit({ type: 'knn', requestId, top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest });
+    this.emit({ type: 'knn', requestId, top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest, model });
   }
 }

@@ -72,11 +72,12 @@ export function AttentionControls() {
         </label>
         <label>
           Block
-          <select value={st.block} onChange={(e) => patch('block', Number(e.target.value))}>
-            <option value={-1}>last ({depth})</option>
+          {/* Numbered from 0, as the caption and the weights' blocks.N names are. */}
+          <select value={st.block} onChange={(e) => patch('block', Number(e.target.value))} title="Blocks are numbered from 0, as blocks.N in the weights">
+            <option value={-1}>{depth - 1} (last)</option>
             {Array.from({ length: depth - 1 }, (_, i) => (
               <option key={i} value={i}>
-                {i + 1}
+                {i}
               </option>
             ))}
           </select>

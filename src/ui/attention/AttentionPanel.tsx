@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import { requestAttention } from '../attention-actions';
 import { queryPatch } from '../attention-view';
 import { download } from '../download';
+import { ModelSwitch } from '../common/ModelSwitch';
 import { useStore } from '../store';
 import { AttentionControls } from './AttentionControls';
 import { HeatmapGrid, gridToPng } from './HeatmapGrid';
@@ -12,7 +13,7 @@ import { SourcePicker } from './SourcePicker';
 function useRecomputeOnChange(): void {
   const key = useStore((s) => {
     const a = s.attentionSettings;
-    return `${a.resolution}|${a.aspect}|${a.network}|${a.block}|${s.attentionQuery}`;
+    return `${a.resolution}|${a.aspect}|${a.network}|${a.block}|${s.attentionQuery}|${s.inspecting.source}`;
   });
   const first = useRef(true);
   useEffect(() => {
@@ -54,7 +55,7 @@ export function AttentionPanel() {
 
   const exportPng = async () => {
     if (!gridRef.current || !result || !source) return;
-    const title = `${source.name}: ${result.network} block ${result.block}, ${q ? `patch (${q[0]}, ${q[1]})` : 'CLS'} query, step ${result.step}`;
+    const title = `${source.name}: ${result.model}, ${result.network} block ${result.block}, ${q ? `patch (${q[0]}, ${q[1]})` : 'CLS'} query`;
     download(await gridToPng(gridRef.current, title), `attention-${source.name.replace(/\.\w+$/, '')}-step${result.step}.png`);
   };
 
@@ -63,14 +64,15 @@ export function AttentionPanel() {
       <SourcePicker />
       <AttentionControls />
       <div className="toolbar">
+        <ModelSwitch />
         <button type="button" className="primary" disabled={!source || pending} onClick={() => void requestAttention()}>
           {pending ? 'Computing…' : 'Refresh'}
         </button>
         <span role="status">
           {result && (
             <>
-              {result.heads} heads, {result.grid[0]}×{result.grid[1]} patches of {result.patchSize} px at {result.size[1]}×{result.size[0]} px, {result.network}{' '}
-              block {result.block}, step {result.step}. Query: <b>{q ? `patch (row ${q[0]}, col ${q[1]})` : 'CLS token'}</b>
+              <b data-testid="attention-model">{result.model}</b>, {result.network} block {result.block}: {result.heads} heads, {result.grid[0]}×{result.grid[1]}{' '}
+              patches of {result.patchSize} px at {result.size[1]}×{result.size[0]} px. Query: <b>{q ? `patch (row ${q[0]}, col ${q[1]})` : 'CLS token'}</b>
             </>
           )}
         </span>

@@ -13,6 +13,8 @@ export interface KnnResult {
   nTrain: number;
   nTest: number;
   step: number;
+  /** The model evaluated, as the screen names it ("run at step 572", "weights x.pth"). */
+  model: string;
 }
 
 export interface RunSlice {
