@@ -3,6 +3,7 @@ import type { ImagePixels } from '../shared/protocol';
 import { attentionSize } from './attention-view';
 import { readPixels } from './dataset-db';
 import { decodeImage } from './image-decode';
+import { ImageImportError } from './image-header';
 import { useStore } from './store';
 import { client } from './worker-client';
 
@@ -34,8 +35,8 @@ export async function inspectFile(file: File): Promise<void> {
   try {
     const { width, height, pixels } = await decodeImage(file, INSPECT_MAX_SIDE);
     s.setAttentionSource({ id: null, name: file.name, image: { width, height, pixels } });
-  } catch {
-    s.pushToast('error', `${file.name}: could not be decoded`);
+  } catch (e) {
+    s.pushToast('error', `${file.name}: ${e instanceof ImageImportError ? e.reason : 'could not be decoded'}`);
     return;
   }
   await requestAttention();

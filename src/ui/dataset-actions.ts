@@ -7,6 +7,7 @@ import type { DatasetImage } from '../shared/protocol';
 import { clearDataset, deleteImages, putImages, readAllMeta, readPixelsMany, type StoredImage } from './dataset-db';
 import { classifyFile, isSystemFile, labelFromPath, skipMessage, UNDECODABLE } from './file-types';
 import { decodeImage } from './image-decode';
+import { ImageImportError } from './image-header';
 import { useStore } from './store';
 import type { ImageMeta } from './store/dataset';
 import { forgetThumb, setThumb } from './thumbs';
@@ -122,7 +123,7 @@ async function runImport(incoming: Incoming[]): Promise<void> {
       const undecodable: string[] = [];
       decoded.forEach((d, k) => {
         const { file, path } = chunk[k];
-        if (d.status === 'rejected') undecodable.push(skipMessage(file.name, UNDECODABLE));
+        if (d.status === 'rejected') undecodable.push(skipMessage(file.name, d.reason instanceof ImageImportError ? d.reason.reason : UNDECODABLE));
         else records.push({ id: crypto.randomUUID(), name: file.name, label: labelFromPath(path), ...d.value });
       });
       if (undecodable.length > 0) s.addSkipped(undecodable);

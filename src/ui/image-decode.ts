@@ -1,9 +1,13 @@
 /**
  * Decoding images on the main thread without blocking it: createImageBitmap decodes off-thread,
  * one OffscreenCanvas draw downscales (longer side at most MAX_SIDE, aspect kept), and the alpha
- * channel is dropped to give the RGB bytes the protocol carries.
+ * channel is dropped to give the RGB bytes the protocol carries. The size is read from the file
+ * header first (image-header.ts: too large an image is refused without a decode), and decodes
+ * share a DecodeLimiter (decode-limit.ts).
  */
 import type { ImagePixels } from '../shared/protocol';
+import { DecodeLimiter } from './decode-limit';
+import { HEADER_BYTES, checkImageSize, readImageSize } from './image-header';
 
 /** Longer side of a dataset image after import, px. Larger crops than this are upsampled. */
 export const MAX_SIDE = 256;
@@ -53,9 +57,17 @@ function context(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
   return ctx;
 }
 
-/** Decode (first frame of a GIF), downscale and return RGB bytes plus a thumbnail. Throws when the
- *  browser cannot decode the bytes. */
+const limiter = new DecodeLimiter();
+
+/** Decode (first frame of a GIF), downscale and return RGB bytes plus a thumbnail. Throws an
+ *  ImageImportError when the header's size is unreadable or over the limits, and the browser's
+ *  error when it cannot decode the bytes. */
 export async function decodeImage(blob: Blob, maxSide = MAX_SIDE): Promise<Decoded> {
+  const { width, height } = checkImageSize(readImageSize(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer())));
+  return limiter.run(width * height, () => decodeWithin(blob, maxSide));
+}
+
+async function decodeWithin(blob: Blob, maxSide: number): Promise<Decoded> {
   const bitmap = await createImageBitmap(blob);
   try {
     const [width, height] = fitWithin(bitmap.width, bitmap.height, maxSide);
