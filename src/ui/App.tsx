@@ -2,6 +2,7 @@
 import { AttentionPanel } from './attention/AttentionPanel';
 import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataPanel } from './data/DataPanel';
+import { EvaluatePanel } from './eval/EvaluatePanel';
 import { ExportPanel } from './export/ExportPanel';
 import { DivergedBanner, ResumedBanner } from './shell/Banners';
 import { Header } from './shell/Header';
@@ -18,6 +19,7 @@ const PANELS = {
   attention: AttentionPanel,
   weights: WeightsPanel,
   export: ExportPanel,
+  evaluate: EvaluatePanel,
 };
 
 export function App() {

@@ -8,7 +8,7 @@ import { formatIssues, runPresets, validateConfig, type RunConfig } from '../sha
 import type { BackendChoice } from '../shared/protocol';
 
 export type PresetName = keyof typeof runPresets;
-export type TabId = 'data' | 'train' | 'attention' | 'weights' | 'export';
+export type TabId = 'data' | 'train' | 'attention' | 'weights' | 'export' | 'evaluate';
 export type ColormapName = 'viridis' | 'inferno' | 'magma';
 
 export interface AttentionSettings {
@@ -125,7 +125,7 @@ export function parseSettings(text: string | null): LoadedSettings {
   let settings: Settings = {
     ...merged,
     preset: oneOf(merged.preset, Object.keys(runPresets) as PresetName[], 'nano'),
-    tab: oneOf(merged.tab, ['data', 'train', 'attention', 'weights', 'export'], 'data'),
+    tab: oneOf(merged.tab, ['data', 'train', 'attention', 'weights', 'export', 'evaluate'], 'data'),
     backendChoice: oneOf(merged.backendChoice, ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'], 'auto'),
     attention: {
       ...merged.attention,

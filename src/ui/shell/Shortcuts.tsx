@@ -9,7 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Space', 'start / pause / resume training'],
   ['.', 'one training step (while paused, or to begin a run)'],
   ['Shift + X', 'stop the run'],
-  ['1 – 5', 'switch tab (Data, Train, Attention, Weights, Export)'],
+  ['1 – 6', 'switch tab (Data, Train, Attention, Weights, Export, Evaluate)'],
   ['Ctrl + V', 'paste images into the dataset'],
   ['?', 'this help'],
 ];
@@ -31,7 +31,7 @@ export function useShortcuts(): void {
       } else if (e.key === '.' && ['paused', 'idle'].includes(runState())) stepRun();
       else if (e.key === 'X' && e.shiftKey) stopRun();
       else if (e.key === '?') s.setShortcutsOpen(!s.shortcutsOpen);
-      else if (/^[1-5]$/.test(e.key)) s.setTab(TABS[Number(e.key) - 1].id);
+      else if (/^[1-6]$/.test(e.key)) s.setTab(TABS[Number(e.key) - 1].id);
     };
     const onPaste = (e: ClipboardEvent) => {
       const target = e.target as HTMLElement | null;

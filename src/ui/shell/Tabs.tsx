@@ -8,6 +8,7 @@ export const TABS: { id: TabId; label: string }[] = [
   { id: 'attention', label: 'Attention' },
   { id: 'weights', label: 'Weights' },
   { id: 'export', label: 'Export' },
+  { id: 'evaluate', label: 'Evaluate' },
 ];
 
 export function Tabs() {

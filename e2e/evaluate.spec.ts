@@ -1,0 +1,72 @@
+/**
+ * The Evaluate tab with the Fashion-MNIST demo: features of every image, k-NN under both rules with
+ * the pixel and random-init baselines, a t-SNE map that stays responsive, hover and click on the
+ * map (retrieval gallery, attention inspector).
+ */
+import { expect, test } from '@playwright/test';
+import { collectErrors, longTasksBetween, observeLongTasks, openApp, pageNow, shot, trainOneStep, waitForDemo } from './helpers';
+
+async function clickPoint0(page: import('@playwright/test').Page): Promise<void> {
+  const canvas = page.getByTestId('embedding-canvas');
+  const at = await canvas.getAttribute('data-point0');
+  const [x, y] = at!.split(',').map(Number);
+  await canvas.click({ position: { x, y } });
+}
+
+test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-SNE map, retrieval and inspector; no main-thread block over 50 ms', async ({ page }) => {
+  const errors = collectErrors(page);
+  await observeLongTasks(page);
+  await openApp(page);
+  const images = await waitForDemo(page);
+  await trainOneStep(page);
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  // The nano model's training crop size keeps the test quick; 224 is the default.
+  await expect(page.getByLabel('resolution (px)')).toHaveValue('224');
+  await page.getByLabel('resolution (px)').fill('32');
+
+  const from = await pageNow(page);
+  await page.getByRole('button', { name: 'Extract features' }).click();
+  await expect(page.getByRole('status', { name: 'feature extraction progress' })).toContainText(/images\/s|images/, { timeout: 60_000 });
+  const summary = page.getByTestId('feature-summary');
+  await expect(summary).toContainText(`${images} images × 64 features`, { timeout: 280_000 });
+
+  // The write-up's rule by default, with both baselines on the same split.
+  const table = page.getByTestId('knn-results');
+  await expect(table).toContainText("write-up rule (sklearn)");
+  for (const source of ['model', 'random', 'pixels']) await expect(table.locator(`tr[data-source="${source}"] td`).first()).toHaveText(/^\d+\.\d %$/);
+  const pixels = Number((await table.locator('tr[data-source="pixels"] td').first().textContent())!.replace(' %', ''));
+  expect(pixels).toBeGreaterThan(50); // raw pixels of Fashion-MNIST are far above chance (10 %)
+  await expect(page.getByRole('table', { name: /confusion matrix/ })).toBeVisible();
+
+  // The official rule: top-5 appears.
+  await page.getByLabel(/official DINO eval_knn\.py rule/).check();
+  await page.getByRole('button', { name: 'Score' }).click();
+  await expect(table).toContainText('official eval_knn rule');
+  await expect(table.locator('th', { hasText: 'top-5' })).toBeVisible();
+
+  // t-SNE of all images, with intermediate maps, then the final one.
+  await page.getByRole('button', { name: 't-SNE (sklearn defaults)' }).click();
+  await expect(page.getByTestId('map-status')).toContainText(/t-SNE: iteration \d+ of 1000/, { timeout: 120_000 });
+  await expect(page.getByTestId('map-status')).toContainText(/learning rate.*: \d+\.\d s/, { timeout: 280_000 });
+  const to = await pageNow(page);
+  const longTasks = await longTasksBetween(page, from, to);
+  console.log(`evaluate: long tasks during extraction + k-NN + t-SNE of ${images} images (${Math.round((to - from) / 1000)} s): ${longTasks.length}, max ${Math.round(longTasks[0] ?? 0)} ms`);
+  await shot(page, 'evaluate-tsne');
+  expect(longTasks[0] ?? 0).toBeLessThanOrEqual(50);
+
+  // Hover shows the image; click shows neighbours, then opens the inspector.
+  const canvas = page.getByTestId('embedding-canvas');
+  const [x, y] = (await canvas.getAttribute('data-point0'))!.split(',').map(Number);
+  await canvas.hover({ position: { x, y } });
+  await expect(page.getByTestId('map-tooltip')).toBeVisible();
+  await page.getByLabel('show its nearest neighbours').check();
+  await clickPoint0(page);
+  const retrieval = page.getByTestId('retrieval');
+  await expect(retrieval.locator('figure')).toHaveCount(9);
+  await expect(retrieval).toContainText('1 − cos');
+  await page.getByLabel('open it in the attention inspector').check();
+  await clickPoint0(page);
+  await expect(page.getByRole('tab', { name: 'Attention' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('heatmap-grid')).toBeVisible({ timeout: 120_000 });
+  expect(errors).toEqual([]);
+});
