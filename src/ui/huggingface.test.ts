@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
+import { fetchWithProgress, hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
 
 describe('parseModelId', () => {
   it('accepts ids and Hub URLs', () => {
@@ -39,3 +39,56 @@ describe('hfHttpError', () => {
     expect(hfHttpError('x/y', 'model.safetensors', 500)).toBe('Downloading x/y/model.safetensors failed: HTTP 500');
   });
 });
+
+describe('fetchWithProgress bounds a Hub download', () => {
+  /** A stand-in fetch: `body` bytes in chunks of 1000, `length` as the stated content-length. */
+  function stubFetch(body: number, length: string | null): { fetch: typeof fetch; pulled: () => number } {
+    let pulled = 0;
+    const stub = (async () => {
+      const stream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (pulled >= body) return c.close();
+          pulled += 1000;
+          c.enqueue(new Uint8Array(1000));
+        },
+      });
+      return new Response(stream, { status: 200, headers: length === null ? {} : { 'content-length': length } });
+    }) as typeof fetch;
+    return { fetch: stub, pulled: () => pulled };
+  }
+
+  it('states the size before the first byte, then counts up to it', async () => {
+    const { fetch } = stubFetch(5000, '5000');
+    const seen: (number | null)[][] = [];
+    const buf = await withFetch(fetch, () => fetchWithProgress('https://huggingface.co/x', (p) => seen.push([p.loaded, p.total]), String, undefined, 10_000));
+    expect(buf.byteLength).toBe(5000);
+    expect(seen[0]).toEqual([0, 5000]);
+    expect(seen.at(-1)).toEqual([5000, 5000]);
+  });
+
+  it('refuses a file whose stated size is over the limit before downloading it', async () => {
+    const { fetch, pulled } = stubFetch(5_000_000_000, String(5_000_000_000));
+    const progress: number[] = [];
+    await expect(withFetch(fetch, () => fetchWithProgress('https://huggingface.co/big', (p) => progress.push(p.loaded), String))).rejects.toThrow(
+      'https://huggingface.co/big is 5000.0 MB, more than the 1073.7 MB dinolab downloads (the largest DINO model is about 345 MB)',
+    );
+    expect(progress).toEqual([]);
+    expect(pulled()).toBeLessThanOrEqual(1000);
+  });
+
+  it('stops a file that states no size (or a false one) once it passes the limit', async () => {
+    const { fetch, pulled } = stubFetch(1_000_000, null);
+    await expect(withFetch(fetch, () => fetchWithProgress('https://huggingface.co/x', () => {}, String, undefined, 10_000))).rejects.toThrow(/^https:\/\/huggingface.co\/x is over .* MB, more than the/);
+    expect(pulled()).toBeLessThanOrEqual(12_000);
+  });
+});
+
+async function withFetch<T>(stub: typeof fetch, run: () => Promise<T>): Promise<T> {
+  const real = globalThis.fetch;
+  globalThis.fetch = stub;
+  try {
+    return await run();
+  } finally {
+    globalThis.fetch = real;
+  }
+}

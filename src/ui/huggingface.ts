@@ -62,19 +62,32 @@ export function hfHttpError(id: string, file: string, status: number): string {
   return `Downloading ${id}/${file} failed: HTTP ${status}`;
 }
 
+/** Largest Hub file downloaded, bytes: 1 GiB, about three times the largest released DINO model
+ *  (facebook/dino-vitb8, 86 M float32 parameters, about 345 MB). */
+export const MAX_HUB_BYTES = 2 ** 30;
+/** Largest config.json downloaded, bytes (the real ones are under 1 KB). */
+export const MAX_HUB_CONFIG_BYTES = 2 ** 20;
+
 export interface ByteProgress {
   loaded: number;
   /** From content-length; null when the server does not say. */
   total: number | null;
 }
 
-/** fetch() that reads the body chunk by chunk and reports the byte count. */
+/**
+ * fetch() that reads the body chunk by chunk and reports the byte count, starting with the size the
+ * server states (before any byte of the body). A file over `maxBytes` is refused: before the
+ * download when its stated size says so, or as soon as that many bytes have arrived.
+ */
 export async function fetchWithProgress(
   url: string,
   onProgress: (p: ByteProgress) => void,
   describeStatus: (status: number) => string,
   signal?: AbortSignal,
+  maxBytes = MAX_HUB_BYTES,
 ): Promise<ArrayBuffer> {
+  const tooLarge = (size: string) =>
+    new Error(`${url} is ${size}, more than the ${formatMB(maxBytes)} dinolab downloads (the largest DINO model is about 345 MB)`);
   let res: Response;
   try {
     res = await fetch(url, { signal });
@@ -84,9 +97,15 @@ export async function fetchWithProgress(
   }
   if (!res.ok) throw new Error(describeStatus(res.status));
   const lengthHeader = res.headers.get('content-length');
-  const total = lengthHeader ? Number(lengthHeader) : null;
+  const total = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
+  if (total !== null && total > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(formatMB(total));
+  }
+  onProgress({ loaded: 0, total });
   if (!res.body) {
     const buf = await res.arrayBuffer();
+    if (buf.byteLength > maxBytes) throw tooLarge(formatMB(buf.byteLength));
     onProgress({ loaded: buf.byteLength, total });
     return buf;
   }
@@ -98,6 +117,10 @@ export async function fetchWithProgress(
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;
+    if (loaded > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(`over ${formatMB(maxBytes)}`);
+    }
     onProgress({ loaded, total });
   }
   const out = new Uint8Array(loaded);
@@ -107,4 +130,8 @@ export async function fetchWithProgress(
     offset += c.byteLength;
   }
   return out.buffer;
+}
+
+function formatMB(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }

@@ -1,5 +1,5 @@
 /** Loading weights from a dropped file or the Hugging Face Hub, and adopting their architecture. */
-import { fetchWithProgress, hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
+import { MAX_HUB_CONFIG_BYTES, fetchWithProgress, hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
 import { useStore } from './store';
 import { client } from './worker-client';
 
@@ -60,7 +60,7 @@ export async function loadFromHub(input: string): Promise<void> {
   const { signal } = abort;
   try {
     s.setWeightsLoading({ what: `${parsed.id}/config.json`, loaded: 0, total: null, phase: 'download' });
-    const configBytes = await fetchWithProgress(hfFileUrl(parsed, 'config.json'), () => {}, (st) => hfHttpError(parsed.id, 'config.json', st), signal);
+    const configBytes = await fetchWithProgress(hfFileUrl(parsed, 'config.json'), () => {}, (st) => hfHttpError(parsed.id, 'config.json', st), signal, MAX_HUB_CONFIG_BYTES);
     let configJson: unknown;
     try {
       configJson = JSON.parse(new TextDecoder().decode(configBytes));
