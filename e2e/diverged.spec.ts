@@ -8,9 +8,10 @@ import { openApp, trainOneStep, waitForDemo } from './helpers';
 test('a NaN loss pauses training with a clear banner and a roll-back to the last checkpoint', async ({ page }) => {
   await openApp(page);
   await waitForDemo(page);
-  // A sane step first, so a good checkpoint is stored when the run pauses.
+  // A sane step first, then Stop: the stopped run is not what a roll-back restores.
   await trainOneStep(page);
   await page.getByTestId('stop').click();
+  await expect(page.getByTestId('stopped-note')).toContainText('Stopped at step 1');
   await page.getByLabel('Base learning rate').fill('1e36');
   await page.getByLabel('Warm-up epochs').fill('0');
   await page.getByTestId('start').click();
@@ -19,8 +20,9 @@ test('a NaN loss pauses training with a clear banner and a roll-back to the last
   await expect(banner).toContainText(/NaN|Infinity/);
   await expect(banner).toContainText(/paused/);
   await expect(page.getByTestId('resume')).toBeVisible();
-  // Roll back: the last stored checkpoint (the sane run, paused at step 1) comes back.
+  // Roll back: the run's last good checkpoint (its step 0, stored when it started; the stopped
+  // sane run was forgotten) comes back.
   await banner.getByRole('button', { name: 'Roll back to last good checkpoint' }).click();
   await expect(banner).toHaveCount(0, { timeout: 60_000 });
-  await expect(page.getByTestId('step')).toContainText(/^1 \//, { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toContainText(/^0 \//, { timeout: 60_000 });
 });

@@ -86,10 +86,33 @@ async function loadFashion(onProgress: (done: number, total: number) => void): P
   }
 }
 
-/** (Re)load the demo: ids are fixed, so loading twice replaces instead of duplicating. */
+/** Set while the demo is being imported: still set at start-up means the page was closed (or
+ *  reloaded) part-way, and the import is run again. */
+const DEMO_PENDING_KEY = 'dinolab.demoImportPending';
+
+export function demoImportInterrupted(storage: Pick<Storage, 'getItem'> = localStorage): boolean {
+  try {
+    return storage.getItem(DEMO_PENDING_KEY) !== null;
+  } catch {
+    return false;
+  }
+}
+
+function markDemoImport(pending: boolean, storage: Pick<Storage, 'setItem' | 'removeItem'> = localStorage): void {
+  try {
+    if (pending) storage.setItem(DEMO_PENDING_KEY, String(Date.now()));
+    else storage.removeItem(DEMO_PENDING_KEY);
+  } catch {
+    // Storage disabled: an interrupted import is then only visible in the image count.
+  }
+}
+
+/** (Re)load the demo: ids are fixed, so loading twice (or again after an interruption) replaces
+ *  instead of duplicating. */
 export async function loadDemo(): Promise<void> {
   const s = useStore.getState();
   forgetDemoDismissal();
+  markDemoImport(true);
   const problems: string[] = [];
   s.setImportProgress({ done: 0, total: SAMPLE_PHOTOS.length, what: 'demo photos' });
   try {
@@ -104,5 +127,6 @@ export async function loadDemo(): Promise<void> {
   } finally {
     s.setImportProgress(null);
   }
+  markDemoImport(false);
   if (problems.length > 0) s.pushToast('error', `Could not load the demo ${problems.join(' and the ')}`);
 }

@@ -20,6 +20,8 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       break;
     case 'progress':
       s.setProgress(event.progress);
+      // "Resumed run at step N, press Resume" is stale once the run moves on or ends.
+      if (s.resumedAt !== null && event.progress.state !== 'paused') s.setResumedAt(null);
       break;
     case 'metrics':
       s.appendMetrics(event.rows);

@@ -75,14 +75,17 @@ export function setBackend(choice: BackendChoice): void {
   client.send({ type: 'setBackend', backend: choice });
 }
 
-/** Ask the worker to restore a checkpoint: the last stored one (null) or a file's bytes. */
-export async function restoreCheckpoint(bytes: ArrayBuffer | null): Promise<void> {
+/** Ask the worker to restore a checkpoint: the last stored one (null) or a file's bytes.
+ *  Resolves to the refusal's message (also shown as a toast), or null once restored. */
+export async function restoreCheckpoint(bytes: ArrayBuffer | null): Promise<string | null> {
   const s = useStore.getState();
   try {
     const r = await client.request<'restoreCheckpoint'>({ type: 'restoreCheckpoint', bytes });
     s.pushToast('info', bytes ? `Checkpoint restored at step ${r.step}` : `Rolled back to the last good checkpoint (step ${r.step})`);
+    return null;
   } catch (e) {
     s.pushToast('error', (e as Error).message);
+    return (e as Error).message;
   }
 }
 

@@ -3,7 +3,7 @@
  * dataset (or load the demo on a first visit), and keep settings saved as they change.
  */
 import { restoreDataset } from './dataset-actions';
-import { loadDemo } from './demo';
+import { demoImportInterrupted, loadDemo } from './demo';
 import { loadSettings, persistable, saveSettings } from './settings';
 import { applySettings, settingsOf, useStore } from './store';
 import { client } from './worker-client';
@@ -35,6 +35,10 @@ export async function start(): Promise<void> {
   client.send({ type: 'init', backend: useStore.getState().backendChoice });
   try {
     if (await restoreDataset()) await loadDemo();
+    else if (demoImportInterrupted()) {
+      useStore.getState().pushToast('info', `The demo import was interrupted (${useStore.getState().images.length} images arrived); it is resumed now.`);
+      await loadDemo();
+    }
   } catch (e) {
     useStore.getState().setDatasetReady();
     useStore.getState().pushToast('error', `Could not read the stored dataset: ${(e as Error).message}`);

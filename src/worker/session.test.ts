@@ -76,6 +76,9 @@ describe('worker session', () => {
         log.push('saved');
       },
       load: async () => saved,
+      clear: async () => {
+        saved = null;
+      },
     };
     const events: WorkerEvent[] = [];
     const s = new Session((e) => {
@@ -109,6 +112,9 @@ describe('worker session', () => {
         saved = bytes;
       },
       load: async () => saved,
+      clear: async () => {
+        saved = null;
+      },
     };
     // A device whose loss the test triggers; devices made after it are never lost.
     let lose: (l: { reason: string; message: string }) => void = () => {};
@@ -175,6 +181,38 @@ describe('worker session', () => {
     });
     await s.handle({ type: 'step' });
     expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringContaining('dataset changed since this run started (4 -> 6 images)') });
+  });
+
+  // Issue 10, item 6: a stopped run used to come back as a paused one on reload.
+  it('Stop means stopped: the stored run is forgotten, resume is refused, the result still exports', async () => {
+    let saved: Uint8Array | null = null;
+    const stored = {
+      save: async (bytes: Uint8Array) => {
+        saved = bytes;
+      },
+      load: async () => saved,
+      clear: async () => {
+        saved = null;
+      },
+    };
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e), {}, stored);
+    await s.handle({ type: 'init', backend: 'cpu' });
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config });
+    await s.handle({ type: 'step' });
+    expect(saved).not.toBeNull();
+    await s.handle({ type: 'stop' });
+    expect(events.filter((e) => e.type === 'progress').pop()).toMatchObject({ progress: { state: 'stopped', step: 1 } });
+    expect(saved).toBeNull();
+    await s.handle({ type: 'resume' });
+    expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringMatching(/^the run was stopped: it is kept only to export/) });
+    await s.handle({ type: 'exportWeights', requestId: 9, format: 'teacher-safetensors' });
+    expect(events.pop()).toMatchObject({ type: 'exported', requestId: 9, fileName: 'dinolab-teacher-step1.safetensors' });
+    // A reload finds nothing to resume.
+    const after: WorkerEvent[] = [];
+    await new Session((e) => after.push(e), {}, stored).handle({ type: 'init', backend: 'cpu' });
+    expect(after.some((e) => e.type === 'restored')).toBe(false);
   });
 
   // Issue 10, item 3: loaded weights must not silently take over the views of a run.

@@ -27,18 +27,34 @@ import { ImageStore } from '../engine/image-store';
 import { previewCrops } from '../engine/multi-crop';
 import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
 import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
+import { looksLikePth } from '../engine/weights/pth';
+import { looksLikeSafetensors } from '../engine/weights/safetensors';
 import { exportRun } from './export';
-import { loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
+import { clearStoredCheckpoint, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
 import { Evaluator } from './evaluate';
 import { indexedDbFeatureCache } from './feature-cache';
 import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
 export type Emit = (e: WorkerEvent) => void;
 
+/** Why bytes given to "Resume from a checkpoint file" are not a dinolab run, and where they go. */
+function notACheckpoint(bytes: Uint8Array): string {
+  const what = looksLikePth(bytes)
+    ? 'this is a PyTorch file (an official checkpoint.pth or backbone), which holds weights but not a dinolab run'
+    : looksLikeSafetensors(bytes)
+      ? 'this safetensors file holds weights but not a dinolab run'
+      : 'this is neither a dinolab checkpoint nor a weights file';
+  return `not a dinolab checkpoint: ${what}. Resuming takes the .safetensors files that "Download checkpoint" saves; load weights in the Weights tab.`;
+}
+
+const STOPPED = 'the run was stopped: it is kept only to export and inspect; start a new run to train again';
+
 /** Where the run's latest good checkpoint is kept across reloads. */
 export interface StoredCheckpoint {
   save(bytes: Uint8Array): Promise<void>;
   load(): Promise<Uint8Array | null>;
+  /** Forget the run (Stop): a reload must not bring a stopped run back. */
+  clear(): Promise<void>;
 }
 
 /** What the Weights tab shows about a file the worker read. */
@@ -84,7 +100,7 @@ export class Session {
     private readonly emit: Emit,
     private readonly backendOptions: BackendOptions,
     /** Where the run's latest good checkpoint lives across reloads (IndexedDB in the browser). */
-    private readonly stored: StoredCheckpoint = { save: storeCheckpoint, load: loadStoredCheckpoint },
+    private readonly stored: StoredCheckpoint = { save: storeCheckpoint, load: loadStoredCheckpoint, clear: clearStoredCheckpoint },
     /** Resolves when the current backend's GPU device is lost (null when there is none to lose). */
     private readonly watchDevice: () => Promise<DeviceLoss> | null = watchDeviceLoss,
   ) {}
@@ -139,7 +155,8 @@ export class Session {
         return;
       case 'resume':
         if (!this.run) throw new Error('there is no run to resume: start one first');
-        if (this.state === 'paused' || this.state === 'stopped') {
+        if (this.state === 'stopped') throw new Error(STOPPED);
+        if (this.state === 'paused') {
           this.checkDataset();
           this.setState('running');
           void this.loop();
@@ -166,6 +183,7 @@ export class Session {
         return;
       }
       case 'restoreCheckpoint': {
+        if (cmd.bytes && !isCheckpoint(new Uint8Array(cmd.bytes))) throw new Error(notACheckpoint(new Uint8Array(cmd.bytes)));
         const bytes = cmd.bytes ? new Uint8Array(cmd.bytes) : await this.stored.load();
         if (!bytes) throw new Error('no stored checkpoint to restore');
         await this.restore(bytes, cmd.requestId);
@@ -405,6 +423,9 @@ export class Session {
     this.runDatasetSize = this.store.count;
     this.emitConfigured(config);
     this.emit({ type: 'metrics', rows: [] });
+    // Step 0 is the first good checkpoint: a run that diverges at once can still roll back, and
+    // never to another run's checkpoint.
+    await this.persist(this.run);
     this.setState('running');
     void this.loop();
   }
@@ -520,6 +541,7 @@ export class Session {
 
   private async stepOnce(): Promise<void> {
     if (this.state === 'running') throw new Error('pause training before stepping');
+    if (this.state === 'stopped') throw new Error(STOPPED);
     if (!this.run) await this.start(false).then(() => this.pause());
     else {
       this.checkDataset();
@@ -532,8 +554,12 @@ export class Session {
     }
   }
 
+  /** Stop means stopped: the run stays in memory only, for export and inspection, and the
+   *  browser's checkpoint is forgotten so a reload does not bring it back. */
   private async stop(): Promise<void> {
     if (this.state === 'running') await this.pause();
+    if (!this.run) return;
+    await this.stored.clear().catch(() => undefined);
     this.setState('stopped');
   }
 

@@ -2,6 +2,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { officialCommandLine } from '../official-cli';
 import { downloadCheckpoint, exportWeights, restoreCheckpoint } from '../run-actions';
+import { loadWeightsFile } from '../weights-actions';
 import { useStore } from '../store';
 
 function CommandLine() {
@@ -52,6 +53,8 @@ function CommandLine() {
 export function ExportPanel() {
   const hasRun = useStore((s) => s.progress !== null && s.progress.step > 0);
   const input = useRef<HTMLInputElement>(null);
+  const [weightsOffer, setWeightsOffer] = useState<File | null>(null);
+  const setTab = useStore((s) => s.setTab);
   const why = hasRun ? undefined : 'Train at least one step first';
   return (
     <div className="export-layout">
@@ -76,10 +79,28 @@ export function ExportPanel() {
               onChange={async (e) => {
                 const f = e.target.files?.[0];
                 e.target.value = '';
-                if (f) await restoreCheckpoint(await f.arrayBuffer());
+                setWeightsOffer(null);
+                if (!f) return;
+                const refused = await restoreCheckpoint(await f.arrayBuffer());
+                if (refused && /holds weights/.test(refused)) setWeightsOffer(f);
               }}
             />
-            <p className="muted">Continues the run saved in the file; the charts restart at its step.</p>
+            <p className="muted">Continues a run saved by “Download checkpoint” (.safetensors); the charts restart at its step.</p>
+            {weightsOffer && (
+              <p className="banner warn" role="alert" data-testid="weights-offer">
+                {weightsOffer.name} holds weights, not a dinolab run.{' '}
+                <button
+                  type="button"
+                  onClick={() => {
+                    void loadWeightsFile(weightsOffer);
+                    setWeightsOffer(null);
+                    setTab('weights');
+                  }}
+                >
+                  Load it as weights
+                </button>
+              </p>
+            )}
           </div>
           <div>
             <button type="button" disabled={!hasRun} title={why} onClick={() => void exportWeights('official-checkpoint')}>

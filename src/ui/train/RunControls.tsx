@@ -4,6 +4,7 @@ import { isActive, pauseRun, resumeRun, startBlocker, startRun, stepRun, stopRun
 
 export function RunControls() {
   const state = useStore((s) => s.progress?.state ?? 'idle');
+  const step = useStore((s) => s.progress?.step ?? 0);
   const blocker = useStore((s) => startBlocker(s));
   const experiment = useStore((s) => s.experimentStatus === 'running');
   const active = isActive(state);
@@ -46,6 +47,11 @@ export function RunControls() {
       <button type="button" onClick={stopRun} disabled={!active || experiment} aria-keyshortcuts="Shift+X" title="Stop the run (Shift+X)" data-testid="stop">
         ■ Stop
       </button>
+      {state === 'stopped' && (
+        <span className="note" role="note" data-testid="stopped-note">
+          Stopped at step {step}: kept only to export (Export tab) and inspect, and forgotten on reload. Start begins a new run.
+        </span>
+      )}
       {!active && blocker && (
         <span id="start-blocker" className="blocker" role="note">
           {blocker}
