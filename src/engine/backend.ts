@@ -65,7 +65,7 @@ export async function activateBackend(name: BackendName, opts: BackendOptions = 
     if (!ok) throw new Error(`the ${name} backend could not be initialised in this browser`);
     await tf.ready();
   }
-  if (name === 'wasm') await installWasmKernels();
+  if (name === 'wasm') await installWasmKernels(threads);
   return threads;
 }
 

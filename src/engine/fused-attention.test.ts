@@ -23,7 +23,7 @@ function run(p: Params, x: tf.Tensor) {
     const row = vitForward(p, vit, x, { attentionOfBlock: 1, attentionQuery: 7 }).attn!;
     const names = Object.keys(p);
     const { grads } = tf.variableGrads(() => tf.sum(tf.square(vitForward(p, vit, x).cls!)), names.map((n) => p[n] as tf.Variable));
-    return { cls: o.cls!.dataSync(), attn: o.attn!.dataSync(), row: row.dataSync(), grads: names.map((n) => grads[p[n].name].dataSync()) };
+    return { cls: o.cls!.dataSync(), attn: o.attn!.dataSync(), row: row.dataSync(), grads: names.map((n) => grads[(p[n] as tf.Variable).name].dataSync()) };
   });
 }
 

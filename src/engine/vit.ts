@@ -16,9 +16,9 @@ import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
 
 /**
- * x W^T with every matMul untransposed, forward and backward. The wasm backend only takes its fast
- * (XNNPACK) path for untransposed matMuls, and autograd's own gradients use transpose flags; explicit
- * transposes of the (small) weight and of dy are cheaper than the slow path.
+ * x W^T with every matMul untransposed, forward and backward, for tfjs's own wasm kernels: they only
+ * take their fast (XNNPACK) path for untransposed matMuls, and autograd's gradients use transpose
+ * flags; explicit transposes of the (small) weight and of dy are cheaper than their slow path.
  */
 const matMulWeightT = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
@@ -33,7 +33,11 @@ const matMulWeightT = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradS
 
 /** y = x W^T + b for x [M, in], W [out, in], b [out] -> [M, out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  const y = tf.getBackend() === 'wasm' ? matMulWeightT(x, w) : tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
+  // dinolab's own wasm GEMM reads W transposed in place; tfjs's own wasm kernels would take their slow path.
+  const y =
+    tf.getBackend() === 'wasm' && !hasFusedAttention()
+      ? matMulWeightT(x, w)
+      : tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
   return (b ? tf.add(y, b) : y) as tf.Tensor2D;
 }
 

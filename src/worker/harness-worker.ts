@@ -6,10 +6,15 @@
  *   recovery path can be exercised in a real browser;
  * - `{ type: '__test:pilCrops' }` resizes the PIL reference crops of
  *   src/engine/fixtures/pil-bicubic.json on the current backend and posts them back (HWC, 0..255).
+ * - `{ type: '__bench', job }` runs one workload of src/engine/benchmark.ts on the current backend
+ *   and posts `{ type: '__bench', result }` (npm run bench).
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentCrops, plainCrop } from '../engine/augment';
+import { benchInspect, benchMatMul, benchTrain } from '../engine/benchmark';
 import { ImageStore } from '../engine/image-store';
+import { wasmKernelThreads } from '../engine/kernels/wasm-kernels';
+import type { RunConfig, ViTConfig } from '../shared/config';
 import fixture from '../engine/fixtures/pil-bicubic.json';
 import { startWorker } from './entry';
 
@@ -37,6 +42,18 @@ async function pilCrops(): Promise<{ expected: number[]; actual: number[] }[]> {
   return out;
 }
 
+type BenchJob =
+  | { kind: 'matmul'; size: number }
+  | { kind: 'inspect'; vit: ViTConfig; size: number; reps: number }
+  | { kind: 'train'; config: RunConfig; steps: number };
+
+async function bench(job: BenchJob): Promise<unknown> {
+  const where = { backend: tf.getBackend(), threads: tf.getBackend() === 'wasm' ? wasmKernelThreads() : undefined };
+  if (job.kind === 'matmul') return { ...where, ...(await benchMatMul(job.size)) };
+  if (job.kind === 'inspect') return { ...where, ...(await benchInspect(job.vit, job.size, job.reps)) };
+  return { ...where, ...(await benchTrain(job.config, job.steps)) };
+}
+
 startWorker(scope, (data) => {
   const type = (data as { type?: string }).type;
   if (type === '__test:loseDevice') {
@@ -49,6 +66,13 @@ startWorker(scope, (data) => {
     void pilCrops().then(
       (crops) => scope.postMessage({ type: '__test:pilCrops', backend: tf.getBackend(), crops }),
       (e: Error) => scope.postMessage({ type: 'error', message: `__test:pilCrops: ${e.message}` }),
+    );
+    return true;
+  }
+  if (type === '__bench') {
+    void bench((data as { job: BenchJob }).job).then(
+      (result) => scope.postMessage({ type: '__bench', result }),
+      (e: Error) => scope.postMessage({ type: 'error', message: `__bench: ${e.message}` }),
     );
     return true;
   }

@@ -15,6 +15,10 @@ worker.onmessage = (ev: MessageEvent<WorkerEvent>) => events.push(ev.data);
   pilCrops() {
     worker.postMessage({ type: '__test:pilCrops' });
   },
+  /** Hook of harness-worker.ts: one benchmark workload (npm run bench). */
+  bench(job: unknown) {
+    worker.postMessage({ type: '__bench', job });
+  },
   send(cmd: WorkerCommand) {
     worker.postMessage(cmd, transferables(cmd));
   },

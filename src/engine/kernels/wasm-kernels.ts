@@ -5,23 +5,16 @@
  * - BatchMatMul: tfjs-backend-wasm hands a product to XNNPACK only when it is one untransposed
  *   matrix pair; every batched or transposed product (attention, and every gradient autograd
  *   builds) falls to a scalar loop at ~2 GFLOP/s. Those cases now run a blocked SIMD GEMM; the
- *   XNNPACK case is left to tfjs, which runs it on its thread pool.
+ *   XNNPACK case is left to tfjs unless our pool has more threads than tfjs's (tfjs 4.22 caps its
+ *   own pool at half of navigator.hardwareConcurrency).
  * - Transpose: tfjs's generic loop; ours copies whole rows when the last axis stays in place.
  *
- * The module imports tfjs's own WebAssembly.Memory, so kernels read and write tensors in place.
+ * It also adds the fused attention kernels (fused-attention.ts). The module imports tfjs's own
+ * WebAssembly.Memory, so kernels read and write tensors in place (kernel-pool.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelsWasm, kernelsWasmShared } from './kernels-wasm';
-
-interface KernelExports {
-  __stack_pointer: WebAssembly.Global;
-  gemm_scratch_floats(): number;
-  attention_scratch_floats(N: number): number;
-  gemm(...args: number[]): void;
-  transpose(...args: number[]): void;
-  attention(...args: number[]): void;
-  attention_grad(...args: number[]): void;
-}
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { KernelPool } from './kernel-pool';
 
 /** The parts of tfjs-backend-wasm's BackendWasm this module relies on. */
 interface WasmBackend {
@@ -30,24 +23,9 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-const STACK_BYTES = 64 * 1024;
-
 interface Installed {
   backend: WasmBackend;
-  k: KernelExports;
-  /** Scratch block in tfjs's heap, grown on demand. */
-  scratch: { ptr: number; floats: number };
-}
-
-/** A scratch pointer with room for `floats` floats (grows, never shrinks). */
-function scratch(ins: Installed, floats: number): number {
-  if (ins.scratch.floats < floats) {
-    if (ins.scratch.ptr) ins.backend.wasm._free(ins.scratch.ptr);
-    ins.scratch.ptr = ins.backend.wasm._malloc(floats * 4);
-    if (!ins.scratch.ptr) throw new Error(`out of wasm memory for ${(floats * 4) / 2 ** 20} MiB of kernel scratch`);
-    ins.scratch.floats = floats;
-  }
-  return ins.scratch.ptr;
+  pool: KernelPool;
 }
 
 let installed: Installed | null = null;
@@ -57,13 +35,6 @@ function memoryOf(backend: WasmBackend): WebAssembly.Memory {
   const m = backend.wasm.wasmMemory ?? Object.values(backend.wasm.asm ?? {}).find((v) => v instanceof WebAssembly.Memory);
   if (!(m instanceof WebAssembly.Memory)) throw new Error("tfjs-backend-wasm's memory was not found");
   return m;
-}
-
-function decode(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 const offsetOf = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
@@ -87,22 +58,30 @@ function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA:
     throw new Error(`matMul batch shapes [${a.shape.slice(0, -2)}] and [${b.shape.slice(0, -2)}] cannot be broadcast as one batch`);
   }
   const out = ins.backend.makeOutput([...batchShape, M, N], 'float32');
-  const blocks = Math.ceil(N / 512);
-  ins.k.gemm(
-    offsetOf(ins.backend, a),
-    offsetOf(ins.backend, b),
-    offsetOf(ins.backend, out),
-    batch,
-    M,
-    N,
-    Ka,
-    transA ? 1 : 0,
-    transB ? 1 : 0,
-    batchA === 1 ? 0 : M * Ka,
-    batchB === 1 ? 0 : Ka * N,
-    0,
-    batch * blocks,
-    scratch(ins, ins.k.gemm_scratch_floats()),
+  // Parts: column blocks of 512 times row blocks, enough of them to share among the threads.
+  const colBlocks = Math.ceil(N / 512);
+  const rowsPerPart = Math.max(64, Math.ceil(M / Math.ceil((4 * ins.pool.threads) / (batch * colBlocks)) / 64) * 64);
+  ins.pool.run(
+    'gemm',
+    [
+      offsetOf(ins.backend, a),
+      offsetOf(ins.backend, b),
+      offsetOf(ins.backend, out),
+      batch,
+      M,
+      N,
+      Ka,
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      batchA === 1 ? 0 : M * Ka,
+      batchB === 1 ? 0 : Ka * N,
+      rowsPerPart,
+    ],
+    {
+      parts: batch * colBlocks * Math.ceil(M / rowsPerPart),
+      scratchFloats: ins.pool.scratchFloatsFor('gemm'),
+      work: 2 * batch * M * N * Ka,
+    },
   );
   return out;
 }
@@ -134,20 +113,21 @@ function attentionKernel(ins: Installed, qkv: tf.TensorInfo, a: AttentionAttrs):
   const nq = a.q1 - a.q0;
   const out = ins.backend.makeOutput([a.B * nq, D], 'float32');
   const probs = a.probs ? ins.backend.makeOutput([a.B, a.nh, nq, a.N], 'float32') : null;
-  ins.k.attention(
-    offsetOf(ins.backend, qkv),
-    offsetOf(ins.backend, out),
-    probs ? offsetOf(ins.backend, probs) : 0,
-    a.B,
-    a.N,
-    a.nh,
-    hd,
-    hd ** -0.5,
-    a.q0,
-    a.q1,
-    0,
-    a.B * a.nh,
-    scratch(ins, ins.k.attention_scratch_floats(a.N)),
+  ins.pool.run(
+    'attention',
+    [
+      offsetOf(ins.backend, qkv),
+      offsetOf(ins.backend, out),
+      probs ? offsetOf(ins.backend, probs) : 0,
+      a.B,
+      a.N,
+      a.nh,
+      hd,
+      hd ** -0.5,
+      a.q0,
+      a.q1,
+    ],
+    { parts: a.B * a.nh, scratchFloats: ins.pool.scratchFloatsFor('attention', a.N), floatArgs: [7], work: 4 * a.B * nq * a.N * D },
   );
   return probs ? [out, probs] : out;
 }
@@ -158,18 +138,10 @@ function attentionGradKernel(ins: Installed, qkv: tf.TensorInfo, dy: tf.TensorIn
     throw new Error(`attention gradient needs dy [${a.B * a.N}, ${a.nh * hd}], got [${dy.shape}]`);
   }
   const dqkv = ins.backend.makeOutput(qkv.shape, 'float32');
-  ins.k.attention_grad(
-    offsetOf(ins.backend, qkv),
-    offsetOf(ins.backend, dy),
-    offsetOf(ins.backend, dqkv),
-    a.B,
-    a.N,
-    a.nh,
-    hd,
-    hd ** -0.5,
-    0,
-    a.B * a.nh,
-    scratch(ins, ins.k.attention_scratch_floats(a.N)),
+  ins.pool.run(
+    'attention_grad',
+    [offsetOf(ins.backend, qkv), offsetOf(ins.backend, dy), offsetOf(ins.backend, dqkv), a.B, a.N, a.nh, hd, hd ** -0.5],
+    { parts: a.B * a.nh, scratchFloats: ins.pool.scratchFloatsFor('attention', a.N), floatArgs: [7], work: 10 * a.B * a.N * a.N * a.nh * hd },
   );
   return dqkv;
 }
@@ -212,7 +184,7 @@ function transpose(ins: Installed, x: tf.TensorInfo, perm: number[]): tf.TensorI
   const s = [...(simple.shape.length ? simple.shape : [1]), 1, 1, 1, 1, 1, 1].slice(0, 6);
   const p = [...(simple.perm.length ? simple.perm : [0]), 0, 0, 0, 0, 0, 0].slice(0, 6);
   const rows = size / s[p[rank - 1]];
-  ins.k.transpose(offsetOf(ins.backend, x), offsetOf(ins.backend, out), rank, ...s, ...p, 0, rows);
+  ins.pool.run('transpose', [offsetOf(ins.backend, x), offsetOf(ins.backend, out), rank, ...s, ...p], { parts: rows, scratchFloats: 0, work: size });
   return out;
 }
 
@@ -233,27 +205,24 @@ function override(name: string, kernelFunc: tf.KernelFunc): void {
  * Installs the kernels on the active wasm backend (call after tf.setBackend('wasm')). Safe to call
  * again: a new backend instance (after a reset) gets a new module instance.
  */
-export async function installWasmKernels(): Promise<void> {
+export async function installWasmKernels(threads = 1): Promise<void> {
   if (tf.getBackend() !== 'wasm') throw new Error(`installWasmKernels needs the wasm backend, not ${tf.getBackend()}`);
   const backend = tf.backend() as unknown as WasmBackend;
-  if (installed?.backend === backend) return;
-  const memory = memoryOf(backend);
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const { instance } = (await WebAssembly.instantiate(decode(shared ? kernelsWasmShared : kernelsWasm), {
-    env: { memory },
-  })) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
-  const k = instance.exports as unknown as KernelExports;
-  const stack = backend.wasm._malloc(STACK_BYTES);
-  k.__stack_pointer.value = (stack + STACK_BYTES) & ~15;
-  const ins: Installed = { backend, k, scratch: { ptr: 0, floats: 0 } };
+  if (installed?.backend === backend && installed.pool.threads === Math.max(1, threads)) return;
+  installed?.pool.dispose();
+  const heap = { malloc: (n: number) => backend.wasm._malloc(n), free: (p: number) => backend.wasm._free(p) };
+  const pool = await KernelPool.create(memoryOf(backend), heap, threads);
+  const ins: Installed = { backend, pool };
   installed = ins;
   const matMul = originals.get('BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm')!;
   const trans = originals.get('Transpose') ?? tf.getKernel('Transpose', 'wasm')!;
   override('BatchMatMul', (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    // XNNPACK is as fast per thread on one untransposed pair: keep it when it has as many threads.
     const single = product(a.shape.slice(0, -2)) === 1 && product(b.shape.slice(0, -2)) === 1;
-    if (installed !== ins || (single && !transposeA && !transposeB)) return matMul.kernelFunc(args);
+    const xnnpack = single && !transposeA && !transposeB && ins.pool.threads <= getThreadsCount();
+    if (installed !== ins || xnnpack) return matMul.kernelFunc(args);
     return batchMatMul(ins, a, b, transposeA, transposeB);
   });
   override('Transpose', (args) => {
@@ -278,5 +247,11 @@ export function uninstallWasmKernels(): void {
   }
   originals.clear();
   for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  installed?.pool.dispose();
   installed = null;
+}
+
+/** Threads the kernels run on (1 until installed, and wherever tfjs's memory is not shared). */
+export function wasmKernelThreads(): number {
+  return installed?.pool.threads ?? 1;
 }
