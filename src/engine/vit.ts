@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ViTConfig } from '../shared/config';
 import { fusedAttention, fusedAttentionRows, hasFusedAttention } from './fused-attention';
+import { fusedGelu, fusedLayerNorm } from './fused-ops';
 import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
 
@@ -43,11 +44,13 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
 
 /** Exact (erf) GELU, as torch's nn.GELU default. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (hasFusedAttention()) return fusedGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
 /** LayerNorm over the last axis of a 2-D [M, D] input. */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
+  if (hasFusedAttention()) return fusedLayerNorm(x, w, b, eps) as tf.Tensor2D;
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, w), b) as tf.Tensor2D;

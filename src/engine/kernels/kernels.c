@@ -210,7 +210,7 @@ void gemm(const float *A, const float *B, float *C, int batch, int M, int N, int
 
 #define QB 64
 
-/* exp(x) for x <= 0 (scores minus their row maximum), to ~2 ulp; 0 below -87. */
+/* exp(x) for x <= 0 (scores minus their row maximum; -x^2), to ~2 ulp; 0 below -87. */
 static inline v128_t exp4(v128_t x) {
   x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
   v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
@@ -332,6 +332,163 @@ void attention_grad(const float *qkv, const float *dout, float *dqkv, int B, int
       gemm_strided(dP, N, 0, scale, K, ld, 0, dQ + i0 * ld, ld, mb, hd, N, 0, gs);
       gemm_strided(dP, N, 1, scale, Q + i0 * ld, ld, 0, dK, ld, N, hd, mb, acc, gs);
     }
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * LayerNorm over the last axis and exact (erf) GELU, forward and backward, fused: tfjs builds each
+ * from 5-10 elementwise ops whose intermediates all stay on the tape. The backward passes take the
+ * forward's input and recompute what they need.
+ * ------------------------------------------------------------------------------------------- */
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+/* mean and 1 / sqrt(biased variance + eps) of one row, two passes (as torch). */
+static void row_stats(const float *x, int D, float eps, float *mean, float *rstd) {
+  v128_t s = wasm_f32x4_splat(0);
+  float t = 0;
+  int j = 0;
+  for (; j + 4 <= D; j += 4) s = wasm_f32x4_add(s, wasm_v128_load(x + j));
+  for (; j < D; j++) t += x[j];
+  float m = (hsum(s) + t) / D;
+  v128_t vm = wasm_f32x4_splat(m), q = wasm_f32x4_splat(0);
+  t = 0;
+  for (j = 0; j + 4 <= D; j += 4) {
+    v128_t d = wasm_f32x4_sub(wasm_v128_load(x + j), vm);
+    q = wasm_f32x4_add(q, wasm_f32x4_mul(d, d));
+  }
+  for (; j < D; j++) t += (x[j] - m) * (x[j] - m);
+  *mean = m;
+  *rstd = 1.0f / wasm_f32x4_extract_lane(wasm_f32x4_sqrt(wasm_f32x4_splat((hsum(q) + t) / D + eps)), 0);
+}
+
+/* y = (x - mean) rstd w + b per row of D; parts are rows. */
+void layernorm(const float *x, const float *w, const float *b, float *y, int D, float eps, int part0, int part1,
+               float *scratch) {
+  for (int r = part0; r < part1; r++) {
+    const float *xr = x + r * D;
+    float *yr = y + r * D;
+    float m, rs;
+    row_stats(xr, D, eps, &m, &rs);
+    v128_t vm = wasm_f32x4_splat(m), vr = wasm_f32x4_splat(rs);
+    int j = 0;
+    for (; j + 4 <= D; j += 4) {
+      v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), vm), vr);
+      wasm_v128_store(yr + j, wasm_f32x4_add(wasm_f32x4_mul(h, wasm_v128_load(w + j)), wasm_v128_load(b + j)));
+    }
+    for (; j < D; j++) yr[j] = (xr[j] - m) * rs * w[j] + b[j];
+  }
+}
+
+/* dx = rstd (g - mean(g) - h mean(g h)) with h = (x - mean) rstd, g = dy w; parts are rows. */
+void layernorm_grad(const float *x, const float *w, const float *dy, float *dx, int D, float eps, int part0, int part1,
+                    float *scratch) {
+  for (int r = part0; r < part1; r++) {
+    const float *xr = x + r * D, *dr = dy + r * D;
+    float *o = dx + r * D;
+    float m, rs;
+    row_stats(xr, D, eps, &m, &rs);
+    v128_t vm = wasm_f32x4_splat(m), vr = wasm_f32x4_splat(rs), sg = wasm_f32x4_splat(0), sgh = sg;
+    float tg = 0, tgh = 0;
+    int j = 0;
+    for (; j + 4 <= D; j += 4) {
+      v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), vm), vr);
+      v128_t g = wasm_f32x4_mul(wasm_v128_load(dr + j), wasm_v128_load(w + j));
+      sg = wasm_f32x4_add(sg, g);
+      sgh = wasm_f32x4_add(sgh, wasm_f32x4_mul(g, h));
+    }
+    for (; j < D; j++) {
+      float h = (xr[j] - m) * rs, g = dr[j] * w[j];
+      tg += g;
+      tgh += g * h;
+    }
+    float mg = (hsum(sg) + tg) / D, mgh = (hsum(sgh) + tgh) / D;
+    v128_t vmg = wasm_f32x4_splat(mg), vmgh = wasm_f32x4_splat(mgh);
+    for (j = 0; j + 4 <= D; j += 4) {
+      v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), vm), vr);
+      v128_t g = wasm_f32x4_mul(wasm_v128_load(dr + j), wasm_v128_load(w + j));
+      wasm_v128_store(o + j, wasm_f32x4_mul(vr, wasm_f32x4_sub(wasm_f32x4_sub(g, vmg), wasm_f32x4_mul(h, vmgh))));
+    }
+    for (; j < D; j++) {
+      float h = (xr[j] - m) * rs, g = dr[j] * w[j];
+      o[j] = rs * (g - mg - h * mgh);
+    }
+  }
+}
+
+/* dwb [2, D] = (sum over rows of dy h, sum over rows of dy); one part. */
+void layernorm_grad_params(const float *x, const float *dy, float *dwb, int M, int D, float eps, int part0, int part1,
+                           float *scratch) {
+  if (part0 >= part1) return;
+  float *dw = dwb, *db = dwb + D;
+  for (int j = 0; j < D; j++) dw[j] = db[j] = 0.0f;
+  for (int r = 0; r < M; r++) {
+    const float *xr = x + r * D, *dr = dy + r * D;
+    float m, rs;
+    row_stats(xr, D, eps, &m, &rs);
+    v128_t vm = wasm_f32x4_splat(m), vr = wasm_f32x4_splat(rs);
+    int j = 0;
+    for (; j + 4 <= D; j += 4) {
+      v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), vm), vr);
+      v128_t d = wasm_v128_load(dr + j);
+      wasm_v128_store(dw + j, wasm_f32x4_add(wasm_v128_load(dw + j), wasm_f32x4_mul(d, h)));
+      wasm_v128_store(db + j, wasm_f32x4_add(wasm_v128_load(db + j), d));
+    }
+    for (; j < D; j++) {
+      dw[j] += dr[j] * (xr[j] - m) * rs;
+      db[j] += dr[j];
+    }
+  }
+}
+
+/* erf(x), Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), odd-symmetric. */
+static inline v128_t erf4(v128_t x) {
+  v128_t a = wasm_f32x4_abs(x);
+  v128_t t = wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_splat(0.3275911f), a)));
+  v128_t p = wasm_f32x4_splat(1.061405429f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(-1.453152027f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(1.421413741f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(-0.284496736f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(0.254829592f));
+  p = wasm_f32x4_mul(p, t);
+  v128_t y = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(p, exp4(wasm_f32x4_neg(wasm_f32x4_mul(a, a)))));
+  return wasm_v128_or(y, wasm_v128_and(x, wasm_i32x4_splat(0x80000000)));
+}
+
+#define GELU_CHUNK 4096
+#define SQRT1_2 0.70710678118654752f
+#define INV_SQRT_2PI 0.39894228040143268f
+
+static inline v128_t gelu4(v128_t x) {
+  v128_t cdf = wasm_f32x4_mul(wasm_f32x4_splat(0.5f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), erf4(wasm_f32x4_mul(x, wasm_f32x4_splat(SQRT1_2)))));
+  return wasm_f32x4_mul(x, cdf);
+}
+
+static inline v128_t gelu_grad4(v128_t x, v128_t dy) {
+  v128_t cdf = wasm_f32x4_mul(wasm_f32x4_splat(0.5f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), erf4(wasm_f32x4_mul(x, wasm_f32x4_splat(SQRT1_2)))));
+  v128_t pdf = wasm_f32x4_mul(wasm_f32x4_splat(INV_SQRT_2PI), exp4(wasm_f32x4_mul(wasm_f32x4_splat(-0.5f), wasm_f32x4_mul(x, x))));
+  return wasm_f32x4_mul(dy, wasm_f32x4_add(cdf, wasm_f32x4_mul(x, pdf)));
+}
+
+/* y = x Phi(x) on n values; parts are chunks of GELU_CHUNK. */
+void gelu(const float *x, float *y, int n, int part0, int part1, float *scratch) {
+  for (int part = part0; part < part1; part++) {
+    int i = part * GELU_CHUNK, end = i + GELU_CHUNK < n ? i + GELU_CHUNK : n;
+    for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, gelu4(wasm_v128_load(x + i)));
+    for (; i < end; i++) y[i] = wasm_f32x4_extract_lane(gelu4(wasm_f32x4_splat(x[i])), 0);
+  }
+}
+
+/* dx = dy (Phi(x) + x phi(x)); parts are chunks of GELU_CHUNK. */
+void gelu_grad(const float *x, const float *dy, float *dx, int n, int part0, int part1, float *scratch) {
+  for (int part = part0; part < part1; part++) {
+    int i = part * GELU_CHUNK, end = i + GELU_CHUNK < n ? i + GELU_CHUNK : n;
+    for (; i + 4 <= end; i += 4) wasm_v128_store(dx + i, gelu_grad4(wasm_v128_load(x + i), wasm_v128_load(dy + i)));
+    for (; i < end; i++)
+      dx[i] = wasm_f32x4_extract_lane(gelu_grad4(wasm_f32x4_splat(x[i]), wasm_f32x4_splat(dy[i])), 0);
   }
 }
 

@@ -146,6 +146,54 @@ function attentionGradKernel(ins: Installed, qkv: tf.TensorInfo, dy: tf.TensorIn
   return dqkv;
 }
 
+export const LAYERNORM_KERNEL = 'DinolabLayerNorm';
+export const LAYERNORM_GRAD_KERNEL = 'DinolabLayerNormGrad';
+export const GELU_KERNEL = 'DinolabGelu';
+export const GELU_GRAD_KERNEL = 'DinolabGeluGrad';
+
+function rowsOf(x: tf.TensorInfo): [number, number] {
+  const D = x.shape[x.shape.length - 1];
+  return [product(x.shape) / D, D];
+}
+
+/** LayerNorm of the rows of x with weight w and bias b, [D] each. */
+function layerNormKernel(ins: Installed, x: tf.TensorInfo, w: tf.TensorInfo, b: tf.TensorInfo, eps: number): tf.TensorInfo {
+  const [M, D] = rowsOf(x);
+  if (w.shape.length !== 1 || w.shape[0] !== D || b.shape[0] !== D) throw new Error(`layerNorm of rows of ${D} needs w and b [${D}], got [${w.shape}] and [${b.shape}]`);
+  const y = ins.backend.makeOutput(x.shape, 'float32');
+  const o = (t: tf.TensorInfo) => offsetOf(ins.backend, t);
+  ins.pool.run('layernorm', [o(x), o(w), o(b), o(y), D, eps], { parts: M, scratchFloats: 0, floatArgs: [5], work: 8 * M * D });
+  return y;
+}
+
+/** [dx, dwb]: dx like x, dwb [2, D] = (dw, db). */
+function layerNormGradKernel(ins: Installed, x: tf.TensorInfo, w: tf.TensorInfo, dy: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+  const [M, D] = rowsOf(x);
+  const dx = ins.backend.makeOutput(x.shape, 'float32');
+  const dwb = ins.backend.makeOutput([2, D], 'float32');
+  const o = (t: tf.TensorInfo) => offsetOf(ins.backend, t);
+  ins.pool.run('layernorm_grad', [o(x), o(w), o(dy), o(dx), D, eps], { parts: M, scratchFloats: 0, floatArgs: [5], work: 12 * M * D });
+  ins.pool.run('layernorm_grad_params', [o(x), o(dy), o(dwb), M, D, eps], { parts: 1, scratchFloats: 0, floatArgs: [5] });
+  return [dx, dwb];
+}
+
+const GELU_CHUNK = 4096;
+
+function geluKernel(ins: Installed, x: tf.TensorInfo): tf.TensorInfo {
+  const n = product(x.shape);
+  const y = ins.backend.makeOutput(x.shape, 'float32');
+  ins.pool.run('gelu', [offsetOf(ins.backend, x), offsetOf(ins.backend, y), n], { parts: Math.ceil(n / GELU_CHUNK), scratchFloats: 0, work: 30 * n });
+  return y;
+}
+
+function geluGradKernel(ins: Installed, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const n = product(x.shape);
+  const dx = ins.backend.makeOutput(x.shape, 'float32');
+  const o = (t: tf.TensorInfo) => offsetOf(ins.backend, t);
+  ins.pool.run('gelu_grad', [o(x), o(dy), o(dx), n], { parts: Math.ceil(n / GELU_CHUNK), scratchFloats: 0, work: 40 * n });
+  return dx;
+}
+
 /** Names of the fused attention kernels (wasm only; see hasFusedAttention). */
 export const ATTENTION_KERNEL = 'DinolabAttention';
 export const ATTENTION_GRAD_KERNEL = 'DinolabAttentionGrad';
@@ -237,6 +285,17 @@ export async function installWasmKernels(threads = 1): Promise<void> {
     const { qkv, dy } = args.inputs as { qkv: tf.TensorInfo; dy: tf.TensorInfo };
     return attentionGradKernel(ins, qkv, dy, args.attrs as unknown as AttentionAttrs);
   });
+  type In = Record<string, tf.TensorInfo>;
+  register(LAYERNORM_KERNEL, ({ inputs, attrs }) => {
+    const { x, w, b } = inputs as In;
+    return layerNormKernel(ins, x, w, b, (attrs as { eps: number }).eps);
+  });
+  register(LAYERNORM_GRAD_KERNEL, ({ inputs, attrs }) => {
+    const { x, w, dy } = inputs as In;
+    return layerNormGradKernel(ins, x, w, dy, (attrs as { eps: number }).eps);
+  });
+  register(GELU_KERNEL, ({ inputs }) => geluKernel(ins, (inputs as In).x));
+  register(GELU_GRAD_KERNEL, ({ inputs }) => geluGradKernel(ins, (inputs as In).x, (inputs as In).dy));
 }
 
 /** Puts tfjs's own kernels back (tests compare against them). */
@@ -246,7 +305,7 @@ export function uninstallWasmKernels(): void {
     tf.registerKernel(config);
   }
   originals.clear();
-  for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL, LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   installed?.pool.dispose();
   installed = null;
 }
