@@ -31,11 +31,14 @@ test('exports official checkpoints and resumes from a downloaded run checkpoint'
   expect([...dicts.get('student')!.keys()]).toContain('module.backbone.cls_token');
   expect([...dicts.get('teacher')!.keys()]).toContain('head.last_layer.weight_v');
   expect(dicts.get('dino_loss')!.get('center')!.shape).toEqual([1, 256]);
-  const fromCheckpoint = loadWeights(official.name, official.bytes, { numHeads: 4 });
+  // No heads hint: the checkpoint's dinolab.config entry carries them (width / 64 would say 1).
+  const fromCheckpoint = loadWeights(official.name, official.bytes);
   expect(fromCheckpoint.layout).toBe('official-checkpoint');
-  expect(fromCheckpoint.arch).toMatchObject({ patchSize: 8, embedDim: 64, depth: 4 });
+  expect(fromCheckpoint.arch).toMatchObject({ patchSize: 8, embedDim: 64, depth: 4, numHeads: 4 });
 
+  // A bare backbone has nowhere to carry them: the loader asks rather than guess.
   const backbone = await download(page, 'Teacher backbone (.pth)');
+  expect(() => loadWeights(backbone.name, backbone.bytes)).toThrow(/cannot tell the number of attention heads/);
   const plain = loadWeights(backbone.name, backbone.bytes, { numHeads: 4 });
   expect(plain.layout).toBe('official-backbone');
   expect(plain.backbone.get('pos_embed')!.data).toEqual(fromCheckpoint.backbone.get('pos_embed')!.data);

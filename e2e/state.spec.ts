@@ -4,6 +4,7 @@
  * to "Resume from a checkpoint file" is explained (and offered to the Weights tab) instead of
  * failing on a safetensors header.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { collectErrors, goldenCases, imageCount, openApp, waitForDemo } from './helpers';
@@ -31,7 +32,9 @@ test("the header shows the backend's reason whole", async ({ page }) => {
 });
 
 test('an official checkpoint.pth given to "Resume from a checkpoint file" says what that input takes and offers the Weights tab', async ({ page }) => {
-  const [golden] = goldenCases();
+  const [golden0] = goldenCases();
+  const manifest = JSON.parse(readFileSync(path.join(golden0.dir, 'manifest.json'), 'utf8'));
+  const golden = { dir: golden0.dir, heads: manifest.config.num_heads as number };
   const errors = collectErrors(page);
   await openApp(page);
   await page.getByRole('tab', { name: 'Export' }).click();
@@ -45,5 +48,10 @@ test('an official checkpoint.pth given to "Resume from a checkpoint file" says w
   await expect(page.getByRole('tab', { name: 'Weights' })).toHaveAttribute('aria-selected', 'true');
   // Its width (48) is no released shape, so the loader asks for the heads instead of guessing.
   await expect(page.getByText(/checkpoint\.pth: cannot tell the number of attention heads/)).toBeVisible();
+  // The question is answered in place, and the file loads with its architecture.
+  await page.getByTestId('heads-question').getByLabel('Number of attention heads').fill(String(golden.heads));
+  await page.getByRole('button', { name: 'Load with these heads' }).click();
+  await expect(page.getByText(/cannot tell the number of attention heads/)).toHaveCount(0);
+  await expect(page.getByText(`${golden.heads} (head width`)).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -31,8 +31,12 @@ export async function acceptPendingWeights(): Promise<void> {
   }
 }
 
-/** `numHeads`: needed only when the width is not a multiple of 64 (the released models' head width). */
+/** The last weights file picked, so the loader's question (the number of heads) can be answered. */
+let lastFile: File | null = null;
+
+/** `numHeads`: needed when the backbone is not an official ViT-T/S/B shape (the loader asks). */
 export async function loadWeightsFile(file: File, numHeads?: number): Promise<void> {
+  lastFile = file;
   const s = useStore.getState();
   s.setWeightsError(null);
   if (!WEIGHT_EXTENSIONS.some((ext) => file.name.toLowerCase().endsWith(ext))) {
@@ -92,4 +96,9 @@ export function adoptArchitecture(): void {
   s.replaceConfig({ ...s.config, model }, true);
   s.setFromWeights(true);
   s.pushToast('info', `Model set to the loaded architecture (patch ${model.patchSize}, width ${model.embedDim}, depth ${model.depth}, ${model.numHeads} heads)`);
+}
+
+/** Load the last file again with the number of heads the person gave. */
+export async function reloadWithHeads(numHeads: number): Promise<void> {
+  if (lastFile) await loadWeightsFile(lastFile, numHeads);
 }

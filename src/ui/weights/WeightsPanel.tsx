@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { formatBytes } from '../format';
 import { useStore } from '../store';
-import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile } from '../weights-actions';
+import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile, reloadWithHeads } from '../weights-actions';
 
 function LoadProgress() {
   const l = useStore((s) => s.weightsLoading);
@@ -116,6 +116,32 @@ function Report() {
   );
 }
 
+/** The loader's question for a backbone whose number of heads its shapes cannot tell. */
+function HeadsQuestion() {
+  const [heads, setHeads] = useState('');
+  const n = Number(heads);
+  const ok = Number.isInteger(n) && n > 0;
+  return (
+    <form
+      className="toolbar"
+      data-testid="heads-question"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (ok) void reloadWithHeads(n);
+      }}
+    >
+      <label>
+        How many attention heads does this model have?{' '}
+        <input className="num" inputMode="numeric" value={heads} onChange={(e) => setHeads(e.target.value.trim())} aria-label="Number of attention heads" />
+      </label>
+      <button type="submit" className="primary" disabled={!ok}>
+        Load with these heads
+      </button>
+      <span className="muted">dinolab's own checkpoint.pth and safetensors exports record it; bare backbones do not.</span>
+    </form>
+  );
+}
+
 export function WeightsPanel() {
   const loading = useStore((s) => s.weightsLoading !== null);
   const error = useStore((s) => s.weightsError);
@@ -149,12 +175,12 @@ export function WeightsPanel() {
           <button type="button" disabled={loading} onClick={() => input.current?.click()}>
             Choose a weights file…
           </button>
-          <label title="Weights do not record the number of heads; it is inferred as width / 64 (the released models' head width) unless given here">
+          <label title="Shapes do not tell the number of heads: the official ViT-T/S/B shapes use width / 64; for any other backbone the loader asks, unless it is given here">
             Heads
             <input
               className="num"
               inputMode="numeric"
-              placeholder="width / 64"
+              placeholder="auto"
               value={heads}
               onChange={(e) => setHeads(e.target.value.trim())}
               aria-label="Number of attention heads (optional)"
@@ -194,6 +220,7 @@ export function WeightsPanel() {
           {error}
         </p>
       )}
+      {error && /cannot tell the number of attention heads/.test(error) && <HeadsQuestion />}
       <Report />
     </div>
   );
