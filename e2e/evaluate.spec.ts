@@ -1,7 +1,7 @@
 /**
  * The Evaluate tab with the Fashion-MNIST demo: features of every image, k-NN under both rules with
  * the pixel and random-init baselines, a t-SNE map that stays responsive, hover and click on the
- * map (retrieval gallery, attention inspector).
+ * map (retrieval gallery, attention inspector), then patch PCA and attention rollout there.
  */
 import { expect, test } from '@playwright/test';
 import { collectErrors, longTasksBetween, observeLongTasks, openApp, pageNow, shot, trainOneStep, waitForDemo } from './helpers';
@@ -68,5 +68,12 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   await clickPoint0(page);
   await expect(page.getByRole('tab', { name: 'Attention' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('heatmap-grid')).toBeVisible({ timeout: 120_000 });
+  // Beyond the CLS row: patch PCA as RGB and attention rollout over all blocks.
+  await page.getByLabel('head fusion').selectOption('max');
+  await page.getByRole('button', { name: 'Compute patch PCA and rollout' }).click();
+  await expect(page.getByTestId('patch-pca')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('rollout')).toBeVisible();
+  await expect(page.getByText(/rollout over all blocks \(max of heads, 0\.9 discarded\)/)).toBeVisible();
+  await shot(page, 'evaluate-patch-views');
   expect(errors).toEqual([]);
 });

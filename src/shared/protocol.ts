@@ -198,6 +198,30 @@ export interface KnnReport {
 
 export type EmbedMethod = 'tsne' | 'pca';
 
+/** Patch PCA as RGB and attention rollout of one image (the inspector's views beyond the CLS row). */
+export interface PatchViewsRequest {
+  image: ImagePixels;
+  /** Resize target [height, width] in pixels, rounded down to multiples of the patch. */
+  size: [number, number];
+  network: Network;
+  /** How the heads of a block are combined for rollout. */
+  fusion: 'mean' | 'max' | 'min';
+  /** Fraction of each block's weakest attention weights set to 0 before rollout, in [0, 1). */
+  discardRatio: number;
+}
+
+export interface PatchViewsResult {
+  grid: [number, number];
+  /** [rows * cols * 3] bytes: the first three principal components of the last block's patch tokens as RGB; background black. */
+  pcaRgb: Uint8Array;
+  /** [rows * cols] 1 = foreground (the first component thresholded at 0, background side by the border). */
+  foreground: Uint8Array;
+  /** [rows * cols] rollout of the CLS token's attention to each patch, max 1. */
+  rollout: Float32Array;
+  fusion: 'mean' | 'max' | 'min';
+  discardRatio: number;
+}
+
 export type WorkerCommand =
   | { type: 'init'; backend: BackendChoice }
   | { type: 'setBackend'; backend: BackendChoice }
@@ -226,7 +250,8 @@ export type WorkerCommand =
   | { type: 'cancelEval' }
   | { type: 'evalKnn'; requestId: number; settings: KnnSettings }
   | { type: 'embed'; requestId: number; method: EmbedMethod }
-  | { type: 'neighbors'; requestId: number; index: number; k: number; metric: 'euclidean' | 'cosine' };
+  | { type: 'neighbors'; requestId: number; index: number; k: number; metric: 'euclidean' | 'cosine' }
+  | { type: 'patchViews'; requestId: number; request: PatchViewsRequest };
 
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendInfo }
@@ -257,6 +282,7 @@ export type WorkerEvent =
   | { type: 'embedProgress'; requestId: number; iteration: number; total: number; coords: Float32Array }
   | { type: 'embedding'; requestId: number; method: EmbedMethod; coords: Float32Array; seconds: number }
   | { type: 'neighbors'; requestId: number; index: number; indices: Int32Array; distances: Float32Array }
+  | { type: 'patchViews'; requestId: number; result: PatchViewsResult }
   /** A non-finite loss: training paused; `canRollBack` says a good checkpoint exists. */
   | { type: 'diverged'; step: number; message: string; canRollBack: boolean }
   | { type: 'error'; requestId?: number; message: string };

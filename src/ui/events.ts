@@ -65,6 +65,7 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
     case 'evalKnn':
     case 'embedding':
     case 'neighbors':
+    case 'patchViews':
       // Answers to requests: their caller gets them through the request's promise.
       break;
     default: {

@@ -34,6 +34,7 @@ const REPLY = {
   evalKnn: ['evalKnn'],
   embed: ['embedding'],
   neighbors: ['neighbors'],
+  patchViews: ['patchViews'],
 } as const satisfies Record<AnsweredType, readonly WorkerEvent['type'][]>;
 
 export type Reply<T extends AnsweredType> = Extract<WorkerEvent, { type: (typeof REPLY)[T][number] }>;

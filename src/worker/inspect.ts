@@ -6,13 +6,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig, ViTConfig } from '../shared/config';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../shared/config';
-import type { AttentionRequest, AttentionResult, ImagePixels, Network } from '../shared/protocol';
+import type { AttentionRequest, AttentionResult, ImagePixels, Network, PatchViewsRequest, PatchViewsResult } from '../shared/protocol';
 import { attentionMaps } from '../engine/attention-maps';
 import type { DinoRun } from '../engine/dino-run';
 import type { ImageStore } from '../engine/image-store';
 import { knnClassify, type KnnResult } from '../engine/knn';
 import { disposeParams, type Params } from '../engine/params';
 import { extractFeatures } from '../engine/eval/features';
+import { attentionRollout, patchPca } from '../engine/eval/patch-views';
+import { vitForward, vitSelfAttention } from '../engine/vit';
 import { resizeForCrop } from '../engine/eval/eval-transform';
 import type { LoadedWeights } from '../engine/weights/layouts';
 
@@ -82,6 +84,37 @@ export async function computeAttention(
     const block = req.block < 0 ? m.config.depth + req.block : req.block;
     const maps = await attentionMaps(m.params, m.config, x, block, req.query);
     return { ...maps, size, patchSize: p, network: req.network, block, query: req.query, step };
+  } finally {
+    x.dispose();
+  }
+}
+
+/**
+ * Patch PCA as RGB (last block's patch tokens) and attention rollout over every block, for one
+ * image at `req.size`. Rollout needs each block's attention: one forward per block, stopped there.
+ */
+export async function computePatchViews(m: InspectModel, req: PatchViewsRequest, augment: AugmentConfig | null): Promise<PatchViewsResult> {
+  const p = m.config.patchSize;
+  const size: [number, number] = [Math.max(p, Math.floor(req.size[0] / p) * p), Math.max(p, Math.floor(req.size[1] / p) * p)];
+  const grid: [number, number] = [size[0] / p, size[1] / p];
+  const patches = grid[0] * grid[1];
+  const n = 1 + patches;
+  const d = m.config.embedDim;
+  const x = imageToInput(req.image, size[0], size[1], augment?.mean ?? IMAGENET_MEAN, augment?.std ?? IMAGENET_STD);
+  try {
+    const tokensT = tf.tidy(() => vitForward(m.params, m.config, x).tokens!); // (1, N, D)
+    const tokens = ((await tokensT.data()) as Float32Array).slice(d); // CLS row dropped: (P, D)
+    tokensT.dispose();
+    const attns: Float32Array[] = [];
+    for (let b = 0; b < m.config.depth; b++) {
+      const a = vitSelfAttention(m.params, m.config, x, b); // (1, H, N, N)
+      attns.push((await a.data()) as Float32Array);
+      a.dispose();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const pca = patchPca(tokens, grid[0], grid[1], d);
+    const rollout = attentionRollout(attns, m.config.numHeads, n, req.fusion, req.discardRatio);
+    return { grid, pcaRgb: pca.rgb, foreground: pca.foreground, rollout: Float32Array.from(rollout), fusion: req.fusion, discardRatio: req.discardRatio };
   } finally {
     x.dispose();
   }

@@ -33,7 +33,7 @@ import { exportRun } from './export';
 import { clearStoredCheckpoint, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
 import { Evaluator } from './evaluate';
 import { indexedDbFeatureCache } from './feature-cache';
-import { computeAttention, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
+import { computeAttention, computePatchViews, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
 
 export type Emit = (e: WorkerEvent) => void;
 
@@ -231,6 +231,11 @@ export class Session {
       case 'neighbors':
         this.evaluator.neighbors(cmd.requestId, cmd.index, cmd.k, cmd.metric);
         return;
+      case 'patchViews': {
+        const result = await computePatchViews(this.inspected(cmd.request.network), cmd.request, this.config?.augment ?? null);
+        this.emit({ type: 'patchViews', requestId: cmd.requestId, result });
+        return;
+      }
       default: {
         const never: never = cmd;
         throw new Error(`unknown command ${(never as { type: string }).type}`);

@@ -7,6 +7,7 @@ import { ModelSwitch } from '../common/ModelSwitch';
 import { useStore } from '../store';
 import { AttentionControls } from './AttentionControls';
 import { HeatmapGrid, gridToPng } from './HeatmapGrid';
+import { PatchViews } from './PatchViews';
 import { SourcePicker } from './SourcePicker';
 
 /** Recompute when a setting that changes the maps changes (not for display-only settings). */
@@ -106,6 +107,7 @@ export function AttentionPanel() {
           gridRef={gridRef}
         />
       )}
+      {source && <PatchViews />}
     </div>
   );
 }

@@ -12,7 +12,7 @@ export const RULE_NAMES: Record<KnnRule, string> = {
 
 const SOURCE_NAMES: Record<FeatureSource, string> = {
   model: 'these weights',
-  random: 'randomly initialised ViT',
+  random: 'randomly initialised ViT (seed 12345)',
   pixels: 'raw pixels (32 px)',
 };
 

@@ -1,0 +1,131 @@
+/**
+ * Views beyond the last block's CLS row: the first three principal components of the patch tokens
+ * as RGB (background removed by thresholding the first), and attention rollout across all blocks
+ * with a choice of head fusion and discard ratio.
+ */
+import * as d3 from 'd3';
+import { useLayoutEffect, useRef, useState } from 'react';
+import type { PatchViewsResult } from '../../shared/protocol';
+import { modelPatch } from '../attention-actions';
+import { attentionSize } from '../attention-view';
+import { useStore } from '../store';
+import { client } from '../worker-client';
+
+const DISPLAY = 224;
+
+function GridCanvas({ rgba, grid, label, testId }: { rgba: Uint8ClampedArray<ArrayBuffer>; grid: [number, number]; label: string; testId: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useLayoutEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    ctx.putImageData(new ImageData(rgba, grid[1], grid[0]), 0, 0);
+  }, [rgba, grid]);
+  const scale = DISPLAY / Math.max(grid[0], grid[1]);
+  return (
+    <canvas
+      ref={ref}
+      width={grid[1]}
+      height={grid[0]}
+      role="img"
+      aria-label={label}
+      data-testid={testId}
+      style={{ width: grid[1] * scale, height: grid[0] * scale, imageRendering: 'pixelated' }}
+    />
+  );
+}
+
+function pcaRgba(r: PatchViewsResult): Uint8ClampedArray<ArrayBuffer> {
+  const p = r.grid[0] * r.grid[1];
+  const out = new Uint8ClampedArray(p * 4);
+  for (let i = 0; i < p; i++) {
+    out.set([r.pcaRgb[3 * i], r.pcaRgb[3 * i + 1], r.pcaRgb[3 * i + 2], 255], 4 * i);
+  }
+  return out;
+}
+
+function rolloutRgba(r: PatchViewsResult): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(r.rollout.length * 4);
+  r.rollout.forEach((v, i) => {
+    const c = d3.rgb(d3.interpolateInferno(v));
+    out.set([c.r, c.g, c.b, 255], 4 * i);
+  });
+  return out;
+}
+
+export function PatchViews() {
+  const source = useStore((s) => s.attentionSource);
+  const settings = useStore((s) => s.attentionSettings);
+  const [fusion, setFusion] = useState<'mean' | 'max' | 'min'>('mean');
+  const [discard, setDiscard] = useState(0.9);
+  const [result, setResult] = useState<PatchViewsResult | null>(null);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!source) return null;
+
+  const compute = async () => {
+    setPending(true);
+    setError(null);
+    try {
+      const r = await client.request<'patchViews'>({
+        type: 'patchViews',
+        request: {
+          image: { ...source.image, pixels: source.image.pixels.slice() },
+          size: attentionSize(source.image.width, source.image.height, settings.resolution, settings.aspect, modelPatch()),
+          network: settings.network,
+          fusion,
+          discardRatio: discard,
+        },
+      });
+      setResult(r.result);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  const fg = result ? Array.from(result.foreground).filter(Boolean).length : 0;
+  return (
+    <section className="patch-views" aria-labelledby="patch-views-title">
+      <h3 id="patch-views-title" className="section-title">Patch PCA and attention rollout</h3>
+      <div className="eval-controls">
+        <label>
+          head fusion{' '}
+          <select value={fusion} onChange={(e) => setFusion(e.target.value as 'mean' | 'max' | 'min')}>
+            <option value="mean">mean</option>
+            <option value="max">max</option>
+            <option value="min">min</option>
+          </select>
+        </label>
+        <label>
+          discard ratio{' '}
+          <input type="number" min={0} max={0.99} step={0.05} value={discard} aria-label="discard ratio" onChange={(e) => setDiscard(Number(e.target.value))} />
+        </label>
+        <button type="button" onClick={() => void compute()} disabled={pending}>
+          {pending ? 'Computing…' : 'Compute patch PCA and rollout'}
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {result && (
+        <div className="patch-views-row">
+          <figure>
+            <GridCanvas rgba={pcaRgba(result)} grid={result.grid} label="first three principal components of the patch tokens as RGB" testId="patch-pca" />
+            <figcaption>
+              patch PCA (RGB = components 1-3), {fg} of {result.foreground.length} patches foreground
+            </figcaption>
+          </figure>
+          <figure>
+            <GridCanvas rgba={rolloutRgba(result)} grid={result.grid} label="attention rollout of the CLS token" testId="rollout" />
+            <figcaption>
+              rollout over all blocks ({result.fusion} of heads, {result.discardRatio} discarded)
+            </figcaption>
+          </figure>
+        </div>
+      )}
+    </section>
+  );
+}
