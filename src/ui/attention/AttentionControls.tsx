@@ -6,8 +6,12 @@ import { COLORMAPS } from './HeatmapGrid';
 
 const RESOLUTIONS = [224, 448];
 
+/** Blocks of the model the inspector reads (the one the model switch names). */
 function useDepth(): number {
-  return useStore((s) => s.weightsReport?.arch.depth ?? s.configured?.config.model.depth ?? s.config.model.depth);
+  return useStore((s) => {
+    const run = s.configured?.config.model.depth ?? s.config.model.depth;
+    return s.inspecting.source === 'weights' ? (s.weightsReport?.arch.depth ?? run) : run;
+  });
 }
 
 export function AttentionControls() {
