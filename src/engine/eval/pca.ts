@@ -2,7 +2,8 @@
  * Principal components of a row-major [n, dim] matrix by block power (subspace) iteration on the
  * centred data, never forming the dim x dim covariance: each round is X^T (X V), then an
  * orthonormalisation. Used for the instant PCA map, t-SNE's PCA initialisation and patch PCA.
- * Signs are fixed so that each component's largest-magnitude loading is positive.
+ * Signs are fixed so that each component's largest-magnitude loading is positive. Iterates until
+ * the components stop moving (1e-10) or `iterations` rounds.
  */
 import { Rng } from '../../shared/rng';
 
@@ -52,11 +53,24 @@ export function pca(x: ArrayLike<number>, dim: number, m: number, iterations = 1
       }
     }
   };
+  const prev = new Float64Array(m * dim);
   for (let it = 0; it < iterations; it++) {
     project();
+    prev.set(v);
     v.fill(0);
-    for (let i = 0; i < n; i++) for (let a = 0; a < m; a++) for (let j = 0; j < dim; j++) v[a * dim + j] += c[i * dim + j] * xv[i * m + a];
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < m; a++) {
+        const w = xv[i * m + a];
+        const o = a * dim;
+        const r = i * dim;
+        for (let j = 0; j < dim; j++) v[o + j] += c[r + j] * w;
+      }
+    }
     orthonormalise(v, m, dim);
+    // Converged when the components stop moving (up to sign, which the iteration keeps).
+    let change = 0;
+    for (let e = 0; e < v.length; e++) change = Math.max(change, Math.abs(v[e] - prev[e]));
+    if (change < 1e-10) break;
   }
   // Order by variance (the iteration converges to the top subspace; Gram-Schmidt keeps the order close).
   project();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/rng';
 import { accuracy, knnUniform } from './knn-uniform';
 import { pca } from './pca';
-import { SKLEARN_TSNE, Tsne, conditionalP } from './tsne';
+import { SKLEARN_TSNE, Tsne, conditionalP, kSmallest, pairwiseSquaredDistances } from './tsne';
 import { trustworthiness } from './trustworthiness';
 
 /** n points in `dim` dimensions around `classes` well-separated centres. */
@@ -64,6 +64,21 @@ describe('t-SNE (sklearn defaults)', () => {
   it('refuses a perplexity not below the number of points', () => {
     const { x } = blobs(20, 3, 2, 1);
     expect(() => new Tsne(x, 3)).toThrow(/perplexity/);
+  });
+});
+
+describe('neighbour search for the Barnes-Hut affinities', () => {
+  it('kSmallest equals the first k of a full sort (ties by index)', () => {
+    const rng = new Rng(9);
+    const values = Float64Array.from({ length: 300 }, () => rng.int(50)); // many ties
+    const sorted = Array.from(values.keys()).sort((a, b) => values[a] - values[b] || a - b);
+    for (const k of [1, 7, 91, 300]) expect(Array.from(kSmallest(values, k))).toEqual(sorted.slice(0, k));
+  });
+
+  it('pairwiseSquaredDistances is symmetric with an infinite diagonal', () => {
+    const x = Float64Array.of(0, 0, 3, 4, 1, 1);
+    const d = pairwiseSquaredDistances(x, 2, 3);
+    expect(Array.from(d)).toEqual([Infinity, 25, 2, 25, Infinity, 13, 2, 13, Infinity]);
   });
 });
 

@@ -19,7 +19,6 @@
  * send intermediate maps. Plain TypeScript in float64.
  */
 import { pca } from './pca';
-import { squaredDistance } from './knn-uniform';
 
 export interface TsneOptions {
   /** Effective number of neighbours (sklearn default 30). */
@@ -92,6 +91,58 @@ export function conditionalP(dist2: Float64Array, rows: number, cols: number, pe
   return p;
 }
 
+/**
+ * All squared Euclidean distances [n, n] (Infinity on the diagonal), each pair computed once.
+ * n^2 float64 values: 32 MB at n = 2000, the map's working size.
+ */
+export function pairwiseSquaredDistances(x: ArrayLike<number>, dim: number, n: number): Float64Array {
+  const d = new Float64Array(n * n);
+  const row = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    d[i * n + i] = Infinity;
+    for (let k = 0; k < dim; k++) row[k] = x[i * dim + k];
+    for (let j = i + 1; j < n; j++) {
+      const o = j * dim;
+      let s = 0;
+      for (let k = 0; k < dim; k++) {
+        const t = row[k] - x[o + k];
+        s += t * t;
+      }
+      d[i * n + j] = d[j * n + i] = s;
+    }
+  }
+  return d;
+}
+
+/** Indices of the k smallest values, ascending (ties by index): a bounded max-heap, O(n log k). */
+export function kSmallest(values: ArrayLike<number>, k: number): Int32Array {
+  const heap = new Int32Array(k); // max-heap on (value, index)
+  let size = 0;
+  const above = (a: number, b: number) => values[a] > values[b] || (values[a] === values[b] && a > b);
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < size && above(heap[l], heap[top])) top = l;
+      if (r < size && above(heap[r], heap[top])) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top], heap[i]];
+      i = top;
+    }
+  };
+  for (let j = 0; j < values.length; j++) {
+    if (size < k) {
+      heap[size] = j;
+      for (let i = size++; i > 0 && above(heap[i], heap[(i - 1) >> 1]); i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1], heap[i]];
+    } else if (above(heap[0], j)) {
+      heap[0] = j;
+      siftDown(0);
+    }
+  }
+  return Int32Array.from(heap.subarray(0, size)).sort((a, b) => values[a] - values[b] || a - b);
+}
+
 /** Symmetric joint probabilities as a sparse list of pairs i < j... stored both ways (CSR). */
 interface SparseP {
   rowStart: Int32Array;
@@ -101,11 +152,7 @@ interface SparseP {
 
 /** Exact P: dense [n, n], symmetric, zero diagonal, floored at machine epsilon like sklearn. */
 function denseP(x: ArrayLike<number>, dim: number, n: number, perplexity: number): Float64Array {
-  const d = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    d[i * n + i] = Infinity;
-    for (let j = i + 1; j < n; j++) d[i * n + j] = d[j * n + i] = squaredDistance(x, dim, i, j);
-  }
+  const d = pairwiseSquaredDistances(x, dim, n);
   const cond = conditionalP(d, n, n, perplexity);
   let sum = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sum += cond[i * n + j] + cond[j * n + i];
@@ -119,14 +166,12 @@ function sparseP(x: ArrayLike<number>, dim: number, n: number, perplexity: numbe
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));
   const nbr = new Int32Array(n * k);
   const d2 = new Float64Array(n * k);
-  const all = new Float64Array(n);
-  const order = Array.from({ length: n }, (_, i) => i);
+  const dist = pairwiseSquaredDistances(x, dim, n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) all[j] = j === i ? Infinity : squaredDistance(x, dim, i, j);
-    order.sort((a, b) => all[a] - all[b] || a - b);
+    const nearest = kSmallest(dist.subarray(i * n, (i + 1) * n), k);
     for (let m = 0; m < k; m++) {
-      nbr[i * k + m] = order[m];
-      d2[i * k + m] = all[order[m]];
+      nbr[i * k + m] = nearest[m];
+      d2[i * k + m] = dist[i * n + nearest[m]];
     }
   }
   const cond = conditionalP(d2, n, k, perplexity);
