@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo, BackendName } from '../shared/protocol';
-import { installWasmKernels } from './kernels/wasm-kernels';
+import { installWasmKernels, wasmKernelThreads } from './kernels/wasm-kernels';
 import { clearPosEmbedCache } from './pos-embed';
 
 export interface WebGPUProbe {
@@ -65,7 +65,12 @@ export async function activateBackend(name: BackendName, opts: BackendOptions = 
     if (!ok) throw new Error(`the ${name} backend could not be initialised in this browser`);
     await tf.ready();
   }
-  if (name === 'wasm') await installWasmKernels(threads);
+  // tfjs 4.22 caps its own pool at half of navigator.hardwareConcurrency (1 thread on 2 cores); the
+  // count reported is the one dinolab's kernels, which do the heavy work, actually run with.
+  if (name === 'wasm') {
+    await installWasmKernels(threads);
+    return wasmKernelThreads();
+  }
   return threads;
 }
 

@@ -4,6 +4,7 @@
  * metric read-backs and checkpoints, divergence handling. The DINO recipe itself is DinoRun.
  */
 import { defaultAugment, formatIssues, validateConfig, type RunConfig } from '../shared/config';
+import { memoryRefusal } from '../shared/memory';
 import type { TensorMap } from '../shared/host-tensor';
 import type {
   AttentionRequest,
@@ -420,6 +421,8 @@ export class Session {
       ({ config, init, center } = this.initFromWeights(config, this.loaded.weights));
       this.config = config;
     }
+    const tooBig = memoryRefusal(config, this.backend?.name ?? '');
+    if (tooBig) throw new Error(`Not started: ${tooBig}.`);
     this.run?.dispose();
     this.run = null;
     this.metrics = [];

@@ -1,6 +1,7 @@
 /** The preset picker and every hyper-parameter, grouped as in the paper, validated as typed. */
 import { useMemo } from 'react';
 import { runPresets, validateConfig } from '../../shared/config';
+import { estimateTrainingMemory, MEMORY_BUDGET_BYTES, memoryRefusal } from '../../shared/memory';
 import { FIELD_GROUPS, issuesByField, getPath } from '../config-fields';
 import { isActive } from '../run-actions';
 import type { PresetName } from '../settings';
@@ -38,6 +39,24 @@ export function PresetPicker() {
   );
 }
 
+/** What a step of this configuration needs in memory on the backend in use, and whether it fits. */
+function MemoryNote() {
+  const config = useStore((s) => s.config);
+  const backend = useStore((s) => s.backend?.name ?? null);
+  if (!backend) return null;
+  const est = estimateTrainingMemory(config, backend === 'wasm');
+  const budget = MEMORY_BUDGET_BYTES[backend];
+  const refusal = memoryRefusal(config, backend);
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  return (
+    <p className={refusal ? 'field-error' : 'note'} role={refusal ? 'alert' : undefined} data-testid="memory-estimate">
+      {refusal
+        ? `Too large for ${backend}: ${refusal}.`
+        : `Memory per training step: about ${gib(est.totalBytes)} on ${backend}${budget ? ` (of ${gib(budget)})` : ''}, for ${(est.params / 1e6).toFixed(1)} M parameters.`}
+    </p>
+  );
+}
+
 export function ConfigForm() {
   const config = useStore((s) => s.config);
   const setField = useStore((s) => s.setField);
@@ -49,6 +68,7 @@ export function ConfigForm() {
   return (
     <form className="config-form" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
       <PresetPicker />
+      <MemoryNote />
       {locked && <p className="note">The configuration is locked while a run is active; stop it to edit.</p>}
       {general.map((e) => (
         <p key={e} className="field-error" role="alert">

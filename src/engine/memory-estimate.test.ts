@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { runPresets, type RunConfig } from '../shared/config';
+import { estimateTrainingMemory } from '../shared/memory';
+import { Rng } from '../shared/rng';
+import { activateBackend } from './backend';
+import { DinoRun } from './dino-run';
+import { ImageStore } from './image-store';
+
+/** tfjs's peak of live bytes over one training step (after a first one has made the state). */
+async function measuredPeak(cfg: RunConfig): Promise<number> {
+  const rng = new Rng(3);
+  const store = new ImageStore();
+  store.add(Array.from({ length: 32 }, (_, i) => ({ id: `r${i}`, label: null, width: 48, height: 48, pixels: Uint8Array.from({ length: 48 * 48 * 3 }, () => rng.int(256)) })));
+  const run = new DinoRun(cfg, store.count);
+  try {
+    run.runStep(store);
+    await run.flushMetrics();
+    const prof = await tf.profile(async () => {
+      run.runStep(store);
+      await run.flushMetrics();
+    });
+    return prof.peakBytes;
+  } finally {
+    run.dispose();
+    store.dispose();
+  }
+}
+
+const nano = runPresets.nano;
+const wider: RunConfig = {
+  ...nano,
+  model: { ...nano.model, embedDim: 96, numHeads: 4, depth: 3 },
+  head: { outDim: 512, hiddenDim: 256, bottleneckDim: 64, nlayers: 3, normLastLayer: true },
+  augment: { ...nano.augment, globalSize: 48, localSize: 24, nLocalCrops: 4 },
+  train: { ...nano.train, batchSize: 8 },
+};
+
+describe('training memory estimate', () => {
+  // Three configurations and both kinds of backend: the estimate within 25 % of the measured peak.
+  for (const [backend, name, cfg] of [
+    ['wasm', 'nano', nano],
+    ['wasm', 'wider', wider],
+    ['cpu', 'nano, batch 4', { ...nano, train: { ...nano.train, batchSize: 4 } }],
+  ] as const) {
+    it(`is within 25 % of the measured peak: ${name} on ${backend}`, async () => {
+      await activateBackend(backend);
+      const measured = await measuredPeak(cfg);
+      const est = estimateTrainingMemory(cfg, backend === 'wasm').totalBytes;
+      expect(Math.abs(est - measured) / measured, `estimate ${(est / 2 ** 20).toFixed(1)} MiB, measured ${(measured / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(0.25);
+    });
+  }
+});
