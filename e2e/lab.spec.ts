@@ -135,6 +135,11 @@ test.describe('dinolab', () => {
     await expect(grid).toBeVisible({ timeout: 120_000 });
     const heads = runPresets.nano.model.numHeads;
     await expect(page.getByRole('status').filter({ hasText: `${heads} heads` })).toBeVisible();
+    // The model is named, and blocks are numbered from 0 in the menu as in the caption.
+    const last = runPresets.nano.model.depth - 1;
+    await expect(page.getByTestId('attention-model')).toHaveText(/^run at step \d+$/);
+    await expect(page.getByRole('status').filter({ hasText: `teacher block ${last}:` })).toBeVisible();
+    await expect(page.locator('label', { hasText: 'Block' }).locator('select option:checked')).toHaveText(`${last} (last)`);
     await expect(grid.locator('canvas[data-testid^="heatmap-"]:not([data-testid="heatmap-mean"])')).toHaveCount(heads);
     for (let h = 0; h < heads; h++) await expect(page.getByTestId(`heatmap-${h}`)).toBeVisible();
     await expect(page.getByTestId('heatmap-mean')).toBeVisible();

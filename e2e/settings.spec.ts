@@ -74,3 +74,25 @@ test('a stored invalid config falls back to its preset with a message', async ({
   await expect(page.getByLabel('Schedules')).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test('a view that fails shows what failed and a reset for that view, and the rest of the page stays', async ({ page }) => {
+  await openTrain(page);
+  // Break only the schedules' data, as a bug in that view would.
+  await page.evaluate(() => {
+    const store = (window as unknown as { dinolab: { store: { getState(): any; setState(p: object): void } } }).dinolab.store;
+    const s = store.getState();
+    store.setState({ configured: { config: s.config, paramCount: 1, schedules: { lr: null, wd: null, momentum: null, teacherTemp: null, stepsPerEpoch: 1 } } });
+  });
+  const failed = page.getByTestId('view-failed');
+  await expect(failed).toContainText('The schedules view failed.');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('dinolab');
+  await expect(page.getByLabel('Epochs', { exact: true })).toBeVisible();
+  await expect(page.getByTestId('start')).toBeEnabled();
+  await page.evaluate(() => {
+    const store = (window as unknown as { dinolab: { store: { setState(p: object): void } } }).dinolab.store;
+    store.setState({ configured: null });
+  });
+  await failed.getByRole('button', { name: 'Reset the configuration to its preset' }).click();
+  await expect(failed).toHaveCount(0);
+  await expect(page.getByLabel('Schedules').locator('path[data-series]').first()).toBeAttached();
+});
