@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './src/shared/csp';
 
 // Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer); it must be set
 // on every server that serves the app: dev, preview and any static host.
@@ -9,10 +10,19 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// The built app's Content-Security-Policy (src/shared/csp.ts): a header from `vite preview`, and a
+// meta tag in every built page for static hosts. Build only: the dev server needs inline scripts.
+const csp = contentSecurityPolicy();
+const cspMeta: Plugin = {
+  name: 'dinolab-csp-meta',
+  apply: 'build',
+  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: csp }, injectTo: 'head-prepend' }],
+};
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspMeta],
   server: { headers: isolation, port: 5173, strictPort: true },
-  preview: { headers: isolation, port: 5173, strictPort: true },
+  preview: { headers: { ...isolation, 'Content-Security-Policy': csp }, port: 5173, strictPort: true },
   worker: { format: 'es' },
   build: {
     target: 'es2022',
