@@ -77,3 +77,22 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   await shot(page, 'evaluate-patch-views');
   expect(errors).toEqual([]);
 });
+
+test('k-NN monitor: with "every 1 epochs" on, the k-NN of the teacher is charted beside the loss as epochs end', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openApp(page);
+  await waitForDemo(page);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('Batch size').fill('64');
+  await page.getByText('Cadence (browser only)').click();
+  await page.getByLabel('Metrics every (steps)').fill('5');
+  await page.getByLabel('k-NN monitor', { exact: true }).check();
+  await expect(page.getByLabel('k-NN monitor every (epochs)')).toHaveValue('1');
+  await page.getByTestId('start').click();
+  const top1 = page.locator('[data-testid="chart-knn"] path[data-series="knnTop1"]');
+  await expect(top1).toHaveCount(1, { timeout: 280_000 });
+  expect(Number(await top1.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+  await shot(page, 'knn-monitor');
+  await page.getByTestId('pause').click();
+  expect(errors).toEqual([]);
+});

@@ -31,6 +31,14 @@ export interface NeighborsView {
 /** The write-up's defaults: sklearn rule, k 20, a stratified 80 / 20 split with seed 42. */
 export const defaultKnnSettings: KnnSettings = { rule: 'sklearn', k: 20, temperature: 0.07, valFraction: 0.2, seed: 42 };
 
+/** One point of the k-NN monitor: the Train tab's k-NN (official rule) at the end of an epoch. */
+export interface KnnMonitorPoint {
+  step: number;
+  epoch: number;
+  top1: number;
+  top5: number;
+}
+
 export interface EvaluateSlice {
   evalNetwork: Network;
   /** Eval-transform crop side, px. */
@@ -49,6 +57,12 @@ export interface EvaluateSlice {
   /** Row of the image clicked on the map (for the retrieval gallery). */
   selectedRow: number | null;
   neighbors: NeighborsView | null;
+  /** Run the Train tab's k-NN every this many epochs while training (0 = off). */
+  knnMonitorEvery: number;
+  knnHistory: KnnMonitorPoint[];
+  setKnnMonitorEvery: (every: number) => void;
+  /** Adds a point; points at or after its step (an older run, a restored one) are dropped first. */
+  addKnnPoint: (p: KnnMonitorPoint) => void;
   setEvalOptions: (patch: Partial<Pick<EvaluateSlice, 'evalNetwork' | 'evalResolution' | 'evalBaselines'>>) => void;
   setFeatures: (f: FeatureSummary | null, pending: boolean, error?: string | null) => void;
   setFeatureProgress: (p: FeatureProgressView | null) => void;
@@ -76,6 +90,10 @@ export const createEvaluateSlice: StateCreator<Store, [], [], EvaluateSlice> = (
   embedPending: false,
   selectedRow: null,
   neighbors: null,
+  knnMonitorEvery: 0,
+  knnHistory: [],
+  setKnnMonitorEvery: (knnMonitorEvery) => set({ knnMonitorEvery }),
+  addKnnPoint: (p) => set((s) => ({ knnHistory: [...s.knnHistory.filter((q) => q.step < p.step), p] })),
   setEvalOptions: (patch) => set(patch),
   // New features invalidate everything computed from the old ones.
   setFeatures: (features, featurePending, featureError = null) =>

@@ -2,6 +2,7 @@
 import { ModelSwitch } from '../common/ModelSwitch';
 import { evaluateKnn } from '../run-actions';
 import { useStore } from '../store';
+import { KnnMonitor } from './KnnMonitor';
 
 export function KnnEval() {
   const knn = useStore((s) => s.knn);
@@ -13,6 +14,7 @@ export function KnnEval() {
         {pending ? 'Evaluating…' : 'k-NN accuracy'}
       </button>
       <ModelSwitch />
+      <KnnMonitor />
       {knn && (
         <span role="status">
           top-1 <b>{knn.top1.toFixed(1)}%</b>, top-5 {knn.top5.toFixed(1)}%{' '}

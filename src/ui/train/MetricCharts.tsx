@@ -19,6 +19,8 @@ export function MetricCharts() {
   const steps = metrics.column('step');
   const col = (key: MetricField, label: string, color: string): ChartSeries => ({ key, label, x: steps, y: metrics.column(key), color });
   const lnKLine = [{ y: lnK, label: `ln K = ${lnK.toFixed(2)}` }];
+  const knnHistory = useStore((s) => s.knnHistory);
+  const knnSteps = knnHistory.map((p) => p.step);
   const common = { smoothing, zoom, onZoom: setZoom };
 
   if (steps.length === 0) {
@@ -41,6 +43,22 @@ export function MetricCharts() {
         series={[col('teacherEntropy', 'teacher entropy H(Pt)', 'var(--c-entropy)'), col('kl', 'KL(Pt‖Ps)', 'var(--c-kl)')]}
         refLines={lnKLine}
       />
+      {knnHistory.length > 0 && (
+        <LineChart
+          {...common}
+          smoothing={0}
+          title="k-NN accuracy (teacher, official eval_knn rule, k 20)"
+          fileName="knn-monitor"
+          testId="chart-knn"
+          yFormat=".1f"
+          // The latest value as a labelled line: visible from the first point on.
+          refLines={[{ y: knnHistory[knnHistory.length - 1].top1, label: `top-1 ${knnHistory[knnHistory.length - 1].top1.toFixed(1)} % (epoch ${knnHistory[knnHistory.length - 1].epoch})` }]}
+          series={[
+            { key: 'knnTop1', label: 'top-1 %', x: knnSteps, y: knnHistory.map((p) => p.top1), color: 'var(--c-loss)', raw: true },
+            { key: 'knnTop5', label: 'top-5 %', x: knnSteps, y: knnHistory.map((p) => p.top5), color: 'var(--c-kl)', raw: true },
+          ]}
+        />
+      )}
       <LineChart {...common} title="Center norm ‖c‖" fileName="center-norm" series={[col('centerNorm', '‖c‖', 'var(--c-center)')]} />
       <LineChart
         {...common}
