@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { contentSecurityPolicy } from './src/shared/csp';
+import { contentSecurityPolicy } from './src/shared/csp.js';
 
 // Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer); it must be set
 // on every server that serves the app: dev, preview and any static host.
