@@ -3,8 +3,24 @@
  * the pixel and random-init baselines, a t-SNE map that stays responsive, hover and click on the
  * map (retrieval gallery, attention inspector), then patch PCA and attention rollout there.
  */
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { collectErrors, longTasksBetween, observeLongTasks, openApp, pageNow, shot, trainOneStep, waitForDemo } from './helpers';
+import {
+  collectErrors,
+  dropFiles,
+  imageCount,
+  longTasksBetween,
+  observeLongTasks,
+  openApp,
+  pageNow,
+  sample,
+  SAMPLES,
+  shot,
+  trainOneStep,
+  waitForDemo,
+} from './helpers';
 
 async function clickPoint0(page: import('@playwright/test').Page): Promise<void> {
   const canvas = page.getByTestId('embedding-canvas');
@@ -94,5 +110,44 @@ test('k-NN monitor: with "every 1 epochs" on, the k-NN of the teacher is charted
   expect(Number(await top1.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
   await shot(page, 'knn-monitor');
   await page.getByTestId('pause').click();
+  expect(errors).toEqual([]);
+});
+
+test('evaluate on dropped photos: without labels it says why it cannot score and still maps; a picked labelled folder then scores', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openApp(page);
+  await waitForDemo(page);
+  await page.getByRole('button', { name: 'Clear all…' }).click();
+  await page.getByRole('button', { name: 'Delete all' }).click();
+  await expect.poll(() => imageCount(page)).toBe(0);
+  await dropFiles(page, page.getByTestId('dropzone'), [sample('chelsea.png', 'image/png'), sample('coffee.png', 'image/png'), sample('rocket.jpg', 'image/jpeg'), sample('astronaut.png', 'image/png')]);
+  await expect.poll(() => imageCount(page)).toBe(4);
+  await trainOneStep(page, 2);
+
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  await page.getByLabel('resolution (px)').fill('32');
+  await page.getByRole('button', { name: 'Extract features' }).click();
+  await expect(page.getByTestId('feature-summary')).toContainText('4 images × 64 features', { timeout: 120_000 });
+  await expect(page.getByTestId('knn-unscorable')).toContainText('no image has a label');
+  await expect(page.getByTestId('map-status')).toContainText('PCA');
+  await expect(page.getByRole('img', { name: /pca map of 4 images/ })).toBeVisible();
+
+  // A folder of labelled photos (folder names are labels).
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'dinolab-eval-')), 'photos');
+  for (const [folder, file] of [['cats', 'chelsea.png'], ['space', 'rocket.jpg'], ['space', 'astronaut.png'], ['cats', 'coffee.png']]) {
+    mkdirSync(path.join(root, folder), { recursive: true });
+    copyFileSync(path.join(SAMPLES, file), path.join(root, folder, `l-${file}`));
+  }
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await page.getByLabel('Add a folder of images').setInputFiles(root);
+  await expect.poll(() => imageCount(page)).toBe(8);
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  await page.getByLabel('k', { exact: true }).fill('1');
+  await page.getByLabel('validation fraction').fill('0.5');
+  await page.getByRole('button', { name: 'Extract features' }).click();
+  await expect(page.getByTestId('feature-summary')).toContainText('8 images × 64 features', { timeout: 120_000 });
+  await expect(page.getByTestId('knn-unscorable')).toHaveCount(0);
+  await expect(page.getByTestId('knn-results')).toContainText('2 train / 2 validation images');
+  await expect(page.getByRole('table', { name: /confusion matrix/ })).toContainText('cats');
   expect(errors).toEqual([]);
 });
