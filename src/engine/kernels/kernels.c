@@ -493,6 +493,44 @@ void gelu_grad(const float *x, const float *dy, float *dx, int n, int part0, int
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Hue rotation of RGB planes [3, N, H, W] (values in [0, 1]) by per-crop shifts of 6 x turns: the
+ * same float32 operations, in the same order, as augment.ts's adjustHue builds from tfjs ops
+ * (RGB -> hue sextant as torchvision's _rgb2hsv picks it -> closed-form HSV -> RGB), in one pass.
+ * Parts are crops.
+ * ------------------------------------------------------------------------------------------- */
+
+static inline float hue_channel(float h6, float n, float maxc, float chroma) {
+  float t = h6 + n;
+  float k = t - __builtin_floorf(t / 6.0f) * 6.0f;
+  float m = k < 4.0f - k ? k : 4.0f - k;
+  m = m < 0.0f ? 0.0f : m > 1.0f ? 1.0f : m;
+  return maxc - chroma * m;
+}
+
+void hue_shift(const float *x, const float *shifts6, float *out, int N, int HW, int part0, int part1, float *scratch) {
+  const float *R = x, *G = x + N * HW, *B = x + 2 * N * HW;
+  float *oR = out, *oG = out + N * HW, *oB = out + 2 * N * HW;
+  for (int c = part0; c < part1; c++) {
+    float s6 = shifts6[c];
+    for (int p = c * HW; p < (c + 1) * HW; p++) {
+      float r = R[p], g = G[p], b = B[p];
+      float mx = r > g ? r : g;
+      mx = mx > b ? mx : b;
+      float mn = r < g ? r : g;
+      mn = mn < b ? mn : b;
+      float chroma = mx - mn;
+      float inv = 1.0f / (chroma > 1e-12f ? chroma : 1e-12f);
+      float rc = (mx - r) * inv, gc = (mx - g) * inv, bc = (mx - b) * inv;
+      float sextant = mx == r ? bc - gc : mx == g ? (rc - bc) + 2.0f : (gc - rc) + 4.0f;
+      float h6 = sextant + s6;
+      oR[p] = hue_channel(h6, 5.0f, mx, chroma);
+      oG[p] = hue_channel(h6, 3.0f, mx, chroma);
+      oB[p] = hue_channel(h6, 1.0f, mx, chroma);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Transpose (any permutation of up to 6 axes) of 4-byte elements.
  *
  * shape and perm are the input's; out[i0..i5] = in[index with axes permuted]. The output is

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/rng';
+import { adjustHue } from '../augment';
 import { installWasmKernels, simplifyTranspose, uninstallWasmKernels } from './wasm-kernels';
 
 /** Plain-JS reference: C[b] = op(A[b]) op(B[b]) with batch broadcast of a size-1 side. */
@@ -124,5 +125,22 @@ describe('wasm transpose kernel', () => {
     expect(simplifyTranspose([2, 3, 4, 5], [0, 2, 3, 1])).toEqual({ shape: [2, 3, 20], perm: [0, 2, 1] });
     expect(simplifyTranspose([1, 4, 1, 6], [3, 2, 1, 0])).toEqual({ shape: [4, 6], perm: [1, 0] });
     expect(simplifyTranspose([2, 3], [0, 1])).toEqual({ shape: [6], perm: [0] });
+  });
+});
+
+describe('wasm hue-shift kernel', () => {
+  it('gives bit for bit what the composite tfjs ops give, grey pixels and ties included', async () => {
+    const N = 5;
+    const px = randn(3 * N * 7 * 9).map((v) => Math.abs(v));
+    px[0] = px[N * 63] = px[2 * N * 63] = 0.5; // a grey pixel
+    px[1] = px[N * 63 + 1] = 0.9; // r = g, the max
+    const shifts = [0, 0.25, -0.5, 0.1, 0.49];
+    const x = tf.tensor4d(px, [3, N, 7, 9]);
+    const fused = tf.tidy(() => adjustHue(x, shifts).dataSync().slice());
+    uninstallWasmKernels();
+    const composite = tf.tidy(() => adjustHue(x, shifts).dataSync().slice());
+    await installWasmKernels();
+    x.dispose();
+    expect(Array.from(fused)).toEqual(Array.from(composite));
   });
 });

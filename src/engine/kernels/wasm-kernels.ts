@@ -194,6 +194,18 @@ function geluGradKernel(ins: Installed, x: tf.TensorInfo, dy: tf.TensorInfo): tf
   return dx;
 }
 
+export const HUE_SHIFT_KERNEL = 'DinolabHueShift';
+
+/** x: RGB planes [3, N, H, W]; shifts6: [N] hue shifts in sextants (6 x turns). */
+function hueShiftKernel(ins: Installed, x: tf.TensorInfo, shifts6: tf.TensorInfo): tf.TensorInfo {
+  const [, N, H, W] = x.shape;
+  if (x.shape.length !== 4 || x.shape[0] !== 3 || shifts6.shape[0] !== N) throw new Error(`hue shift needs planes [3, N, H, W] and [N] shifts, got [${x.shape}] and [${shifts6.shape}]`);
+  const out = ins.backend.makeOutput(x.shape, 'float32');
+  const o = (t: tf.TensorInfo) => offsetOf(ins.backend, t);
+  ins.pool.run('hue_shift', [o(x), o(shifts6), o(out), N, H * W], { parts: N, scratchFloats: 0, work: 60 * N * H * W });
+  return out;
+}
+
 /** Names of the fused attention kernels (wasm only; see hasFusedAttention). */
 export const ATTENTION_KERNEL = 'DinolabAttention';
 export const ATTENTION_GRAD_KERNEL = 'DinolabAttentionGrad';
@@ -295,6 +307,7 @@ export async function installWasmKernels(threads = 1): Promise<void> {
     return layerNormGradKernel(ins, x, w, dy, (attrs as { eps: number }).eps);
   });
   register(GELU_KERNEL, ({ inputs }) => geluKernel(ins, (inputs as In).x));
+  register(HUE_SHIFT_KERNEL, ({ inputs }) => hueShiftKernel(ins, (inputs as In).x, (inputs as In).shifts6));
   register(GELU_GRAD_KERNEL, ({ inputs }) => geluGradKernel(ins, (inputs as In).x, (inputs as In).dy));
 }
 
@@ -305,7 +318,7 @@ export function uninstallWasmKernels(): void {
     tf.registerKernel(config);
   }
   originals.clear();
-  for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL, LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL, LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, HUE_SHIFT_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   installed?.pool.dispose();
   installed = null;
 }
