@@ -18,6 +18,7 @@
  * The optimiser is a class with `step()`, so a worker can run it in slices, report progress and
  * send intermediate maps. Plain TypeScript in float64.
  */
+import { squaredDistance } from './knn-uniform';
 import { pca } from './pca';
 
 export interface TsneOptions {
@@ -90,6 +91,9 @@ export function conditionalP(dist2: Float64Array, rows: number, cols: number, pe
   }
   return p;
 }
+
+/** Up to this many points the Barnes-Hut set-up keeps all distances (n^2 float64: 72 MB at 3000). */
+const FULL_MATRIX_MAX_N = 3000;
 
 /**
  * All squared Euclidean distances [n, n] (Infinity on the diagonal), each pair computed once.
@@ -166,12 +170,20 @@ function sparseP(x: ArrayLike<number>, dim: number, n: number, perplexity: numbe
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));
   const nbr = new Int32Array(n * k);
   const d2 = new Float64Array(n * k);
-  const dist = pairwiseSquaredDistances(x, dim, n);
+  // The full matrix (each pair once) while it is small; beyond that one row at a time, O(n) memory.
+  const full = n <= FULL_MATRIX_MAX_N ? pairwiseSquaredDistances(x, dim, n) : null;
+  const buffer = full ? null : new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const nearest = kSmallest(dist.subarray(i * n, (i + 1) * n), k);
+    let row: Float64Array;
+    if (full) row = full.subarray(i * n, (i + 1) * n);
+    else {
+      row = buffer!;
+      for (let j = 0; j < n; j++) row[j] = j === i ? Infinity : squaredDistance(x, dim, i, j);
+    }
+    const nearest = kSmallest(row, k);
     for (let m = 0; m < k; m++) {
       nbr[i * k + m] = nearest[m];
-      d2[i * k + m] = dist[i * n + nearest[m]];
+      d2[i * k + m] = row[nearest[m]];
     }
   }
   const cond = conditionalP(d2, n, k, perplexity);
