@@ -574,3 +574,35 @@ void transpose(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3
     }
   }
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Slice of 4-byte elements, up to 6 axes: out = in[begin : begin + size]. Output rows (all axes
+ * but the last) are contiguous runs of the input; parts are output rows.
+ * ------------------------------------------------------------------------------------------- */
+
+void slice(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3, int s4, int s5, int b0, int b1, int b2,
+           int b3, int b4, int b5, int z0, int z1, int z2, int z3, int z4, int z5, int part0, int part1) {
+  int shape[6] = {s0, s1, s2, s3, s4, s5};
+  int begin[6] = {b0, b1, b2, b3, b4, b5};
+  int size[6] = {z0, z1, z2, z3, z4, z5};
+  int stride[6];
+  int acc = 1;
+  for (int a = rank - 1; a >= 0; a--) {
+    stride[a] = acc;
+    acc *= shape[a];
+  }
+  int last = size[rank - 1];
+  for (int row = part0; row < part1; row++) {
+    int rem = row, src = begin[rank - 1];
+    for (int a = rank - 2; a >= 0; a--) {
+      int idx = rem % size[a];
+      rem /= size[a];
+      src += (begin[a] + idx) * stride[a];
+    }
+    const u32 *from = in + src;
+    u32 *to = out + row * last;
+    int j = 0;
+    for (; j + 4 <= last; j += 4) wasm_v128_store(to + j, wasm_v128_load(from + j));
+    for (; j < last; j++) to[j] = from[j];
+  }
+}

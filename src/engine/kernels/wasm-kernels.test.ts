@@ -144,3 +144,29 @@ describe('wasm hue-shift kernel', () => {
     expect(Array.from(fused)).toEqual(Array.from(composite));
   });
 });
+
+describe('wasm slice and split kernels', () => {
+  it('give what tfjs own kernels give for random slices and splits of up to 6 axes', async () => {
+    const cases: { x: tf.Tensor; begin: number[]; size: number[]; axis: number; splits: number[] }[] = [];
+    for (let r = 0; r < 30; r++) {
+      const rank = pick(1, 6);
+      const shape = Array.from({ length: rank }, () => pick(1, 6));
+      const begin = shape.map((s) => pick(0, s - 1));
+      const size = shape.map((s, i) => pick(1, s - begin[i]));
+      const axis = pick(0, rank - 1);
+      const first = pick(0, shape[axis]);
+      const x = rng() < 0.3 ? tf.tensor(Int32Array.from(randn(shape.reduce((a, b) => a * b)), (v) => Math.round(v * 100)), shape, 'int32') : tf.tensor(randn(shape.reduce((a, b) => a * b)), shape);
+      cases.push({ x, begin, size, axis, splits: [first, shape[axis] - first] });
+    }
+    const run = () =>
+      cases.map((c) =>
+        tf.tidy(() => [Array.from(tf.slice(c.x, c.begin, c.size).dataSync()), ...tf.split(c.x, c.splits, c.axis).map((t) => [t.shape, Array.from(t.dataSync())])]),
+      );
+    const ours = run();
+    uninstallWasmKernels();
+    const theirs = run();
+    await installWasmKernels();
+    cases.forEach((c) => c.x.dispose());
+    expect(ours).toEqual(theirs);
+  });
+});

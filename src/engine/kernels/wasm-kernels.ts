@@ -8,6 +8,7 @@
  *   XNNPACK case is left to tfjs unless our pool has more threads than tfjs's (tfjs 4.22 caps its
  *   own pool at half of navigator.hardwareConcurrency).
  * - Transpose: tfjs's generic loop; ours copies whole rows when the last axis stays in place.
+ * - Slice and SplitV: tfjs's wasm slice copies about 30 ns per element here; ours copies rows.
  *
  * It also adds the fused attention kernels (fused-attention.ts). The module imports tfjs's own
  * WebAssembly.Memory, so kernels read and write tensors in place (kernel-pool.ts).
@@ -21,6 +22,7 @@ interface WasmBackend {
   wasm: { _malloc(n: number): number; _free(p: number): void; wasmMemory?: WebAssembly.Memory; asm?: Record<string, unknown> };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(id: object): boolean;
 }
 
 interface Installed {
@@ -248,6 +250,21 @@ function transpose(ins: Installed, x: tf.TensorInfo, perm: number[]): tf.TensorI
   return out;
 }
 
+/** x[begin : begin + size] for float32/int32 tensors of up to 6 axes; null to leave it to tfjs. */
+function slice(ins: Installed, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo | null {
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length > 6 || x.shape.length === 0) return null;
+  const out = ins.backend.makeOutput(size, x.dtype);
+  const n = product(size);
+  if (n === 0) return out;
+  const pad = (v: number[], fill: number) => [...v, ...Array(6 - v.length).fill(fill)];
+  ins.pool.run('slice', [offsetOf(ins.backend, x), offsetOf(ins.backend, out), x.shape.length, ...pad(x.shape, 1), ...pad(begin, 0), ...pad(size, 1)], {
+    parts: n / size[size.length - 1],
+    scratchFloats: 0,
+    work: n,
+  });
+  return out;
+}
+
 function register(name: string, kernelFunc: tf.KernelFunc): void {
   if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
@@ -289,6 +306,36 @@ export async function installWasmKernels(threads = 1): Promise<void> {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as { perm: number[] };
     return (installed === ins ? transpose(ins, x, perm) : null) ?? trans.kernelFunc(args);
+  });
+  const slc = originals.get('Slice') ?? tf.getKernel('Slice', 'wasm')!;
+  override('Slice', (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
+    if (installed !== ins) return slc.kernelFunc(args);
+    const [b, z] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    return slice(ins, x, b, z) ?? slc.kernelFunc(args);
+  });
+  const splitV = originals.get('SplitV') ?? tf.getKernel('SplitV', 'wasm')!;
+  override('SplitV', (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (installed !== ins) return splitV.kernelFunc(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const begin = x.shape.map(() => 0);
+    const outs: tf.TensorInfo[] = [];
+    for (const s of sizes) {
+      const size = [...x.shape];
+      size[ax] = s;
+      const o = slice(ins, x, [...begin], size);
+      if (!o) {
+        outs.forEach((t) => ins.backend.disposeData(t.dataId));
+        return splitV.kernelFunc(args);
+      }
+      outs.push(o);
+      begin[ax] += s;
+    }
+    return outs;
   });
   register(ATTENTION_KERNEL, (args) =>
     attentionKernel(ins, (args.inputs as { qkv: tf.TensorInfo }).qkv, args.attrs as unknown as AttentionAttrs),
