@@ -70,6 +70,14 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   await shot(page, 'evaluate-tsne');
   expect(longTasks[0] ?? 0).toBeLessThanOrEqual(50);
 
+  // UMAP (umap-js) of the same features, also in the worker.
+  await page.getByRole('button', { name: 'UMAP' }).click();
+  await expect(page.getByTestId('map-status')).toContainText(/UMAP \(umap-js.*: \d+\.\d s/, { timeout: 280_000 });
+  await expect(page.getByRole('img', { name: /umap map of \d+ images/ })).toBeVisible();
+  // Back to t-SNE's map for the clicks below (a quick PCA would do as well).
+  await page.getByRole('button', { name: 'PCA' }).click();
+  await expect(page.getByTestId('map-status')).toContainText('PCA');
+
   // Hover shows the image; click shows neighbours, then opens the inspector.
   const canvas = page.getByTestId('embedding-canvas');
   const [x, y] = (await canvas.getAttribute('data-point0'))!.split(',').map(Number);

@@ -196,7 +196,7 @@ export interface KnnReport {
   nVal: number;
 }
 
-export type EmbedMethod = 'tsne' | 'pca';
+export type EmbedMethod = 'tsne' | 'umap' | 'pca';
 
 /** Patch PCA as RGB and attention rollout of one image (the inspector's views beyond the CLS row). */
 export interface PatchViewsRequest {
@@ -279,7 +279,7 @@ export type WorkerEvent =
   | { type: 'features'; requestId: number; summary: FeatureSummary }
   /** `unscorable` says why there is no score (no labels, one class, too few images). */
   | { type: 'evalKnn'; requestId: number; reports: KnnReport[]; unscorable: string | null }
-  | { type: 'embedProgress'; requestId: number; iteration: number; total: number; coords: Float32Array }
+  | { type: 'embedProgress'; requestId: number; method: EmbedMethod; iteration: number; total: number; coords: Float32Array }
   | { type: 'embedding'; requestId: number; method: EmbedMethod; coords: Float32Array; seconds: number }
   | { type: 'neighbors'; requestId: number; index: number; indices: Int32Array; distances: Float32Array }
   | { type: 'patchViews'; requestId: number; result: PatchViewsResult }

@@ -42,7 +42,7 @@ export async function evaluateKnnRules(): Promise<void> {
   }
 }
 
-export async function embed(method: 'tsne' | 'pca'): Promise<void> {
+export async function embed(method: 'tsne' | 'umap' | 'pca'): Promise<void> {
   const s = useStore.getState();
   if (!s.features) return;
   s.setEmbedding(s.embedding, true);

@@ -54,7 +54,7 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       s.setFeatureProgress({ stage: event.stage, done: event.done, total: event.total, imagesPerSec: event.imagesPerSec, etaSeconds: event.etaSeconds });
       break;
     case 'embedProgress':
-      s.setEmbedProgress(event.iteration, event.total, event.coords);
+      s.setEmbedProgress(event.method, event.iteration, event.total, event.coords);
       break;
     case 'checkpoint':
     case 'exported':

@@ -84,6 +84,14 @@ describe('Evaluator (the evaluation views in the worker)', () => {
     const pca = events.at(-1)!;
     expect(pca.type === 'embedding' && pca.coords.length).toBe(80);
 
+    await ev.embed(6, 'umap');
+    const umap = events.at(-1)!;
+    if (umap.type !== 'embedding') throw new Error('no UMAP embedding');
+    expect(umap.method).toBe('umap');
+    expect(umap.coords.length).toBe(80);
+    expect(umap.coords.every(Number.isFinite)).toBe(true);
+    expect(events.some((e) => e.type === 'embedProgress' && e.method === 'umap')).toBe(true);
+
     ev.neighbors(5, 3, 4, 'cosine');
     const nb = events.at(-1)!;
     if (nb.type !== 'neighbors') throw new Error('no neighbors event');

@@ -13,6 +13,8 @@ import { knnReport, l2NormalizeRows, unscorable } from '../engine/eval/knn-repor
 import { squaredDistance } from '../engine/eval/knn-uniform';
 import { pca } from '../engine/eval/pca';
 import { SKLEARN_TSNE, Tsne } from '../engine/eval/tsne';
+import { Rng } from '../shared/rng';
+import { UMAP } from 'umap-js';
 import { disposeParams, dinoShapes, initDinoParams, type Params } from '../engine/params';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../shared/config';
 
@@ -114,7 +116,7 @@ export class Evaluator {
     this.emit({ type: 'evalKnn', requestId, reports, unscorable: why });
   }
 
-  /** A 2-D map of the model's features; t-SNE sends intermediate maps as it goes. */
+  /** A 2-D map of the model's features; t-SNE and UMAP send intermediate maps as they go. */
   async embed(requestId: number, method: EmbedMethod): Promise<void> {
     const s = this.requireSet();
     this.cancelRequested = false;
@@ -123,6 +125,8 @@ export class Evaluator {
     let coords: Float64Array;
     if (method === 'pca') {
       coords = pca(data, dim, 2).scores;
+    } else if (method === 'umap') {
+      coords = await this.umap(requestId, data, dim, s.summary.count);
     } else {
       if (s.summary.count <= SKLEARN_TSNE.perplexity) throw new Error(`t-SNE needs more images than its perplexity (${SKLEARN_TSNE.perplexity}); there are ${s.summary.count}. Use PCA.`);
       const tsne = new Tsne(data, dim);
@@ -131,7 +135,7 @@ export class Evaluator {
         if (this.cancelRequested) throw new Error('t-SNE cancelled');
         tsne.step(10);
         if (performance.now() - lastSent > 250 || tsne.done) {
-          this.emit({ type: 'embedProgress', requestId, iteration: tsne.iteration, total: tsne.opts.iterations, coords: Float32Array.from(tsne.y) });
+          this.emit({ type: 'embedProgress', requestId, method, iteration: tsne.iteration, total: tsne.opts.iterations, coords: Float32Array.from(tsne.y) });
           lastSent = performance.now();
         }
         await new Promise((r) => setTimeout(r, 0));
@@ -139,6 +143,30 @@ export class Evaluator {
       coords = tsne.y;
     }
     this.emit({ type: 'embedding', requestId, method, coords: Float32Array.from(coords), seconds: (performance.now() - t0) / 1000 });
+  }
+
+  /**
+   * UMAP with umap-js's defaults (15 neighbours, min_dist 0.1, spectral-free random init from a
+   * seeded generator), run epoch by epoch so progress and cancel get through.
+   */
+  private async umap(requestId: number, data: Float32Array, dim: number, n: number): Promise<Float64Array> {
+    if (n < 3) throw new Error(`UMAP needs at least 3 images; there are ${n}. Use PCA.`);
+    const rng = new Rng(42);
+    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, n - 1), minDist: 0.1, random: () => rng.next() });
+    const rows = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
+    const epochs = umap.initializeFit(rows);
+    await new Promise((r) => setTimeout(r, 0));
+    let lastSent = performance.now();
+    for (let e = 0; e < epochs; ) {
+      if (this.cancelRequested) throw new Error('UMAP cancelled');
+      for (let j = 0; j < 5 && e < epochs; j++, e++) umap.step();
+      if (performance.now() - lastSent > 250 || e === epochs) {
+        this.emit({ type: 'embedProgress', requestId, method: 'umap', iteration: e, total: epochs, coords: Float32Array.from(umap.getEmbedding().flat()) });
+        lastSent = performance.now();
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return Float64Array.from(umap.getEmbedding().flat());
   }
 
   /** The k images most similar to image `index` (itself excluded), under either metric. */

@@ -104,7 +104,7 @@ export function EmbeddingMap() {
     else void showNeighbors(hit.row);
   };
   const exportPng = () => canvas.current?.toBlob((b) => b && download(b, `dinolab-${embedding?.method ?? 'map'}.png`, 'image/png'));
-  const tsneRunning = pending && embedding?.method === 'tsne' && embedding.iteration < embedding.total;
+  const running = pending && embedding !== null && embedding.method !== 'pca' && embedding.iteration < embedding.total;
   const hoverId = hover ? features.ids[hover.row] : null;
   const hoverUrl = hoverId ? thumbUrl(hoverId) : undefined;
   const hoverLabel = hover && features.labels[hover.row] >= 0 ? features.classNames[features.labels[hover.row]] : 'unlabelled';
@@ -115,6 +115,9 @@ export function EmbeddingMap() {
       <div className="eval-controls">
         <button type="button" onClick={() => void embed('tsne')} disabled={pending}>
           t-SNE (sklearn defaults)
+        </button>
+        <button type="button" onClick={() => void embed('umap')} disabled={pending}>
+          UMAP
         </button>
         <button type="button" onClick={() => void embed('pca')} disabled={pending}>
           PCA
@@ -141,10 +144,14 @@ export function EmbeddingMap() {
       <p className="muted" role="status" data-testid="map-status">
         {embedding
           ? embedding.method === 'tsne'
-            ? tsneRunning || embedding.seconds === null
+            ? running || embedding.seconds === null
               ? `t-SNE: iteration ${embedding.iteration} of ${embedding.total}`
               : `t-SNE (perplexity 30, early exaggeration 12 for 250 of 1000 iterations, learning rate max(n / 48, 50), PCA init): ${embedding.seconds.toFixed(1)} s`
-            : `PCA (first two components): ${embedding.seconds?.toFixed(2) ?? ''} s`
+            : embedding.method === 'umap'
+              ? running || embedding.seconds === null
+                ? `UMAP: epoch ${embedding.iteration} of ${embedding.total}`
+                : `UMAP (umap-js: 15 neighbours, min_dist 0.1, seed 42): ${embedding.seconds.toFixed(1)} s`
+              : `PCA (first two components): ${embedding.seconds?.toFixed(2) ?? ''} s`
           : pending
             ? 'computing…'
             : 'no map yet'}

@@ -15,7 +15,7 @@ export interface EmbeddingView {
   method: EmbedMethod;
   /** [n, 2] map coordinates, rows in feature order. */
   coords: Float32Array;
-  /** t-SNE: iterations so far and in all (equal when done); PCA: 1 of 1. */
+  /** t-SNE, UMAP: iterations (epochs) so far and in all (equal when done); PCA: 1 of 1. */
   iteration: number;
   total: number;
   seconds: number | null;
@@ -69,7 +69,7 @@ export interface EvaluateSlice {
   setKnnSettings: (patch: Partial<KnnSettings>) => void;
   setKnnReports: (reports: KnnReport[], unscorable: string | null, pending: boolean) => void;
   setEmbedding: (e: EmbeddingView | null, pending: boolean) => void;
-  setEmbedProgress: (iteration: number, total: number, coords: Float32Array) => void;
+  setEmbedProgress: (method: EmbedMethod, iteration: number, total: number, coords: Float32Array) => void;
   setSelectedRow: (row: number | null) => void;
   setNeighbors: (n: NeighborsView | null) => void;
 }
@@ -102,7 +102,7 @@ export const createEvaluateSlice: StateCreator<Store, [], [], EvaluateSlice> = (
   setKnnSettings: (patch) => set((s) => ({ knnSettings: { ...s.knnSettings, ...patch } })),
   setKnnReports: (knnReports, knnUnscorable, knnEvalPending) => set({ knnReports, knnUnscorable, knnEvalPending }),
   setEmbedding: (embedding, embedPending) => set({ embedding, embedPending }),
-  setEmbedProgress: (iteration, total, coords) => set({ embedding: { method: 'tsne', coords, iteration, total, seconds: null } }),
+  setEmbedProgress: (method, iteration, total, coords) => set({ embedding: { method, coords, iteration, total, seconds: null } }),
   setSelectedRow: (selectedRow) => set({ selectedRow }),
   setNeighbors: (neighbors) => set({ neighbors }),
 });
