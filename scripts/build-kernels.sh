@@ -13,7 +13,7 @@ common=(--target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin
   -Wl,--no-entry -Wl,--import-memory -Wl,--export=__stack_pointer
   -Wl,--export=gemm -Wl,--export=gemm_scratch_floats -Wl,--export=transpose
   -Wl,--export=attention -Wl,--export=attention_grad -Wl,--export=attention_scratch_floats
-  -Wl,--export=layernorm -Wl,--export=layernorm_grad -Wl,--export=layernorm_grad_params -Wl,--export=gelu -Wl,--export=gelu_grad -Wl,--export=hue_shift -Wl,--export=slice)
+  -Wl,--export=layernorm -Wl,--export=layernorm_grad -Wl,--export=layernorm_grad_params -Wl,--export=gelu -Wl,--export=gelu_grad -Wl,--export=hue_shift -Wl,--export=slice -Wl,--export=column_sums)
 "$CC" "${common[@]}" -o "$out/kernels.wasm" "$src"
 "$CC" "${common[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/kernels-mt.wasm" "$src"
 for f in "$out/kernels.wasm" "$out/kernels-mt.wasm"; do

@@ -10,7 +10,7 @@
 import { kernelsWasm, kernelsWasmShared } from './kernels-wasm';
 
 /** The kernels, by the index the pool threads call them with. */
-export const KERNELS = ['gemm', 'transpose', 'attention', 'attention_grad', 'layernorm', 'layernorm_grad', 'layernorm_grad_params', 'gelu', 'gelu_grad', 'hue_shift', 'slice'] as const;
+export const KERNELS = ['gemm', 'transpose', 'attention', 'attention_grad', 'layernorm', 'layernorm_grad', 'layernorm_grad_params', 'gelu', 'gelu_grad', 'hue_shift', 'slice', 'column_sums'] as const;
 export type KernelName = (typeof KERNELS)[number];
 
 interface KernelExports extends Record<KernelName, (...args: number[]) => void> {

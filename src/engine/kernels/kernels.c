@@ -606,3 +606,21 @@ void slice(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3, in
     for (; j < last; j++) to[j] = from[j];
   }
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Column sums: out[j] = sum over i of x[i][j], x [M, N] row-major (a reduction over leading axes,
+ * e.g. a bias gradient; tfjs transposes first). Parts are blocks of 64 columns.
+ * ------------------------------------------------------------------------------------------- */
+
+void column_sums(const float *x, float *out, int M, int N, int part0, int part1, float *scratch) {
+  for (int part = part0; part < part1; part++) {
+    int j0 = part * 64, j1 = j0 + 64 < N ? j0 + 64 : N;
+    for (int j = j0; j < j1; j++) out[j] = 0.0f;
+    for (int i = 0; i < M; i++) {
+      const float *r = x + i * N;
+      int j = j0;
+      for (; j + 4 <= j1; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(r + j)));
+      for (; j < j1; j++) out[j] += r[j];
+    }
+  }
+}

@@ -170,3 +170,20 @@ describe('wasm slice and split kernels', () => {
     expect(ours).toEqual(theirs);
   });
 });
+
+describe('wasm column-sum kernel', () => {
+  it('sums over leading axes as tfjs does, keepDims or not, and leaves other reductions to tfjs', async () => {
+    const x = tf.tensor(randn(5 * 3 * 70), [5, 3, 70]);
+    const run = () =>
+      tf.tidy(() =>
+        [tf.sum(x, 0), tf.sum(x, [0, 1]), tf.sum(x, [1, 0], true), tf.sum(x, 2), tf.sum(x), tf.sum(x, [0, 2])].map((t) => [t.shape, Array.from(t.dataSync())]),
+      );
+    const ours = run();
+    uninstallWasmKernels();
+    const theirs = run();
+    await installWasmKernels();
+    x.dispose();
+    expect(ours.map((o) => o[0])).toEqual(theirs.map((t) => t[0]));
+    ours.forEach((o, i) => (o[1] as number[]).forEach((v, j) => expect(v).toBeCloseTo((theirs[i][1] as number[])[j], 4)));
+  });
+});

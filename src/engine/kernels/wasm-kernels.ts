@@ -9,6 +9,7 @@
  *   own pool at half of navigator.hardwareConcurrency).
  * - Transpose: tfjs's generic loop; ours copies whole rows when the last axis stays in place.
  * - Slice and SplitV: tfjs's wasm slice copies about 30 ns per element here; ours copies rows.
+ * - Sum over leading axes (bias gradients): tfjs transposes them to the end first.
  *
  * It also adds the fused attention kernels (fused-attention.ts). The module imports tfjs's own
  * WebAssembly.Memory, so kernels read and write tensors in place (kernel-pool.ts).
@@ -336,6 +337,21 @@ export async function installWasmKernels(threads = 1): Promise<void> {
       begin[ax] += s;
     }
     return outs;
+  });
+  const sum = originals.get('Sum') ?? tf.getKernel('Sum', 'wasm')!;
+  override('Sum', (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    if (installed !== ins || x.dtype !== 'float32') return sum.kernelFunc(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    // Only sums over the leading axes: tfjs transposes those to the end first.
+    if (!axes.length || axes.some((a, i) => a !== i) || axes.length === x.shape.length) return sum.kernelFunc(args);
+    const M = product(x.shape.slice(0, axes.length));
+    const rest = x.shape.slice(axes.length);
+    const N = product(rest);
+    const out = ins.backend.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
+    ins.pool.run('column_sums', [offsetOf(ins.backend, x), offsetOf(ins.backend, out), M, N], { parts: Math.ceil(N / 64), scratchFloats: 0, work: M * N });
+    return out;
   });
   register(ATTENTION_KERNEL, (args) =>
     attentionKernel(ins, (args.inputs as { qkv: tf.TensorInfo }).qkv, args.attrs as unknown as AttentionAttrs),
