@@ -1,7 +1,8 @@
 /**
  * Test tool (Node): reads one weights file the way the worker does when a person drops it on the
  * Weights tab (a dinolab checkpoint restores the run, anything else goes to loadWeights and every
- * tensor is decoded) and prints one JSON line: the outcome, the parse time and the process's peak
+ * tensor is decoded) and prints one JSON line: the outcome, the parse time (wall clock and CPU time
+ * of the process; on a shared machine the CPU time is what the file costs) and the process's peak
  * memory. Run in a child process per file, so each file's peak is its own:
  *
  *   node --import tsx src/engine/weights/load-in-child.ts <file>
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const bytes = new Uint8Array(readFileSync(file));
   const baseRssMB = process.resourceUsage().maxRSS / 1024;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let outcome: { result: string; errorName?: string; message?: string; report?: unknown };
   try {
     if (isCheckpoint(bytes)) {
@@ -39,8 +41,10 @@ async function main(): Promise<void> {
     outcome = { result: 'refused', errorName: (e as Error).name, message: (e as Error).message };
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ...outcome, ms, baseRssMB, peakRssMB }));
+  console.log(JSON.stringify({ ...outcome, ms, cpuMs, baseRssMB, peakRssMB }));
 }
 
 void main();

@@ -49,6 +49,18 @@ const MAX_LONG_BYTES = 64;
 const textDecoder = new TextDecoder('utf-8');
 const latin1Decoder = new TextDecoder('latin1');
 
+/** Text of `b`: short ASCII strings (every key and global of a state dict) without a TextDecoder
+ *  call, which costs more than the rest of an opcode; a 10 MB pickle has hundreds of thousands. */
+function decodeText(b: Uint8Array, decoder: TextDecoder): string {
+  if (b.length > 64) return decoder.decode(b);
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] >= 0x80) return decoder.decode(b);
+    s += String.fromCharCode(b[i]);
+  }
+  return s;
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'None';
   if (Array.isArray(v)) return 'list/tuple';
@@ -96,7 +108,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, what = 'pickle')
   const line = (): string => {
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) fail('unterminated text line');
-    const s = latin1Decoder.decode(bytes.subarray(pos, end));
+    const s = decodeText(bytes.subarray(pos, end), latin1Decoder);
     pos = end + 1;
     return s;
   };
@@ -184,11 +196,11 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, what = 'pickle')
         break;
       }
       case 0x47: push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
-      case 0x58: push(textDecoder.decode(take(u32()))); break; // BINUNICODE
-      case 0x8c: push(textDecoder.decode(take(u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: push(textDecoder.decode(take(u64()))); break; // BINUNICODE8
-      case 0x54: push(latin1Decoder.decode(take(view.getInt32(need(4), true)))); break; // BINSTRING
-      case 0x55: push(latin1Decoder.decode(take(u8()))); break; // SHORT_BINSTRING
+      case 0x58: push(decodeText(take(u32()), textDecoder)); break; // BINUNICODE
+      case 0x8c: push(decodeText(take(u8()), textDecoder)); break; // SHORT_BINUNICODE
+      case 0x8d: push(decodeText(take(u64()), textDecoder)); break; // BINUNICODE8
+      case 0x54: push(decodeText(take(view.getInt32(need(4), true)), latin1Decoder)); break; // BINSTRING
+      case 0x55: push(decodeText(take(u8()), latin1Decoder)); break; // SHORT_BINSTRING
       case 0x42: push(take(u32())); break; // BINBYTES
       case 0x43: push(take(u8())); break; // SHORT_BINBYTES
       case 0x8e: push(take(u64())); break; // BINBYTES8
