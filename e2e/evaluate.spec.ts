@@ -98,6 +98,9 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   await expect(page.getByTestId('patch-pca')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('rollout')).toBeVisible();
   await expect(page.getByText(/rollout over all blocks \(max of heads, 0\.9 discarded\)/)).toBeVisible();
+  // Per-head entropy, and the Jaccard index of each head's mask with the patch-PCA foreground.
+  await expect(page.getByTestId('head-stats')).toContainText('Jaccard');
+  await expect(page.getByTestId('head-stats').locator('tbody tr')).toHaveCount(4);
   await shot(page, 'evaluate-patch-views');
   expect(errors).toEqual([]);
 });

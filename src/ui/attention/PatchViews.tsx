@@ -5,7 +5,8 @@
  */
 import * as d3 from 'd3';
 import { useLayoutEffect, useRef, useState } from 'react';
-import type { PatchViewsResult } from '../../shared/protocol';
+import { headEntropies, headJaccard } from '../../shared/head-stats';
+import type { AttentionResult, PatchViewsResult } from '../../shared/protocol';
 import { modelPatch } from '../attention-actions';
 import { attentionSize } from '../attention-view';
 import { useStore } from '../store';
@@ -52,9 +53,42 @@ function rolloutRgba(r: PatchViewsResult): Uint8ClampedArray<ArrayBuffer> {
   return out;
 }
 
+/** Entropy of each head's map and, with a patch-PCA foreground of the same grid, the Jaccard index of its mask. */
+function HeadStats({ attention, patches, threshold }: { attention: AttentionResult; patches: PatchViewsResult | null; threshold: number }) {
+  const entropy = headEntropies(attention.maps, attention.heads);
+  const sameGrid = patches !== null && patches.grid[0] === attention.grid[0] && patches.grid[1] === attention.grid[1];
+  const jaccard = sameGrid ? headJaccard(attention.maps, attention.heads, threshold, patches.foreground) : null;
+  const uniform = Math.log(attention.grid[0] * attention.grid[1]);
+  return (
+    <table className="knn-table" data-testid="head-stats" aria-label="per-head statistics">
+      <caption>
+        Per head ({attention.network}, block {attention.block}): attention entropy in nats (uniform = {uniform.toFixed(2)})
+        {jaccard ? `, and the Jaccard index of its top-${Math.round(threshold * 100)} % mask with the patch-PCA foreground` : '; compute patch PCA for the Jaccard index with its foreground'}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">head</th>
+          <th scope="col">entropy</th>
+          {jaccard && <th scope="col">Jaccard</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {Array.from(entropy, (e, h) => (
+          <tr key={h}>
+            <th scope="row">{h}</th>
+            <td>{e.toFixed(2)}</td>
+            {jaccard && <td>{jaccard[h].toFixed(2)}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function PatchViews() {
   const source = useStore((s) => s.attentionSource);
   const settings = useStore((s) => s.attentionSettings);
+  const attention = useStore((s) => s.attentionResult);
   const [fusion, setFusion] = useState<'mean' | 'max' | 'min'>('mean');
   const [discard, setDiscard] = useState(0.9);
   const [result, setResult] = useState<PatchViewsResult | null>(null);
@@ -87,7 +121,7 @@ export function PatchViews() {
   const fg = result ? Array.from(result.foreground).filter(Boolean).length : 0;
   return (
     <section className="patch-views" aria-labelledby="patch-views-title">
-      <h3 id="patch-views-title" className="section-title">Patch PCA and attention rollout</h3>
+      <h3 id="patch-views-title" className="section-title">Patch PCA, attention rollout, per-head statistics</h3>
       <div className="eval-controls">
         <label>
           head fusion{' '}
@@ -110,6 +144,7 @@ export function PatchViews() {
           {error}
         </p>
       )}
+      {attention && attention.query === 0 && <HeadStats attention={attention} patches={result} threshold={settings.threshold} />}
       {result && (
         <div className="patch-views-row">
           <figure>
