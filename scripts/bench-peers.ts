@@ -18,7 +18,6 @@ import type { ViTConfig } from '../src/shared/config';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cache = path.join(root, '.cache/bench-peers');
 const ORT_VERSION = '1.30.0';
-const PEER_PORT = 5198;
 
 export interface PeerRow {
   name: 'onnxruntime-web';
@@ -121,11 +120,12 @@ export async function runPeers(
     if (file) fs.createReadStream(file).pipe(res);
     else res.end(PAGE);
   });
-  await new Promise<void>((resolve) => server.listen(PEER_PORT, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
   const page = await browser.newPage();
   const out: PeerRow[] = [];
   try {
-    await page.goto(`http://127.0.0.1:${PEER_PORT}/__peer/index.html`);
+    await page.goto(`http://127.0.0.1:${port}/__peer/index.html`);
     await page.waitForFunction(() => (window as unknown as { peerReady?: boolean }).peerReady === true);
     const threads = threadsOverride ?? (await page.evaluate(() => navigator.hardwareConcurrency));
     for (const r of rows) {

@@ -11,6 +11,7 @@
  */
 import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,6 @@ import { modelPresets, runPresets, type RunConfig, type ViTConfig } from '../src
 import { runPeers, type PeerRow } from './bench-peers';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PORT = 5199;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,6 +51,17 @@ export function benchTrainConfig(head: 'small' | 'default'): RunConfig {
     augment: { ...t.augment, globalSize: 64, localSize: 32, nLocalCrops: 6, bicubic: false },
     train: { ...t.train, batchSize: 32, epochs: 100 },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 async function waitForServer(url: string, ms: number): Promise<void> {
@@ -100,12 +111,14 @@ async function longestTask(page: Page): Promise<number> {
 
 async function main(): Promise<void> {
   const backends = arg('backends', 'wasm').split(',');
-  const inspectRows = arg('inspect', 's16-224,s8-224,s8-448').split(',').filter(Boolean);
-  const trainRows = arg('train', 'small,default').split(',').filter(Boolean) as ('small' | 'default')[];
+  const inspectRows = arg('inspect', 's16-224,s8-224,s8-448').split(',').filter((k) => k && k !== 'none');
+  const trainRows = arg('train', 'small,default').split(',').filter((k) => k && k !== 'none') as ('small' | 'default')[];
   const steps = Number(arg('steps', '5'));
   const reps = Number(arg('reps', '3'));
   const load0 = os.loadavg();
   if (!flag('no-build')) execSync('npx vite build', { cwd: root, stdio: 'inherit' });
+  // A port nobody else holds: another server answering on a fixed one would be timed instead.
+  const PORT = await freePort();
   const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
     cwd: root,
     stdio: 'ignore',
@@ -132,7 +145,7 @@ async function main(): Promise<void> {
     await waitForServer(base, 60_000);
     const page = await browser.newPage({ baseURL: base });
     page.on('console', (m) => {
-      if (m.type() === 'error') console.error(`[page] ${m.text()}`);
+      if (m.type() === 'error' || process.env.BENCH_DEBUG) console.error(`[page] ${m.text()}`);
     });
     await page.addInitScript(() => {
       const w = window as unknown as { __longest: number };

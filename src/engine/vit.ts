@@ -242,22 +242,20 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
   if (last < 0 || last >= c.depth) throw new Error(`block ${last} out of range 0..${c.depth - 1}`);
   const lastWant: AttentionWant =
     opts.attentionQuery !== undefined ? { queryRow: opts.attentionQuery } : attentionOnly || opts.withAttention ? 'all' : 'none';
+  // Without a gradient tape nothing of a block is needed after it: free its intermediates then
+  // (ViT-S/8 at 448 px would otherwise hold every block's activations at once).
+  const inference = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0;
   let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
   let attn: tf.Tensor4D | undefined;
   for (let i = 0; i <= last; i++) {
     // Probabilities are kept only for the block whose attention is returned (never in training).
     const want = i === last && !opts.dropPath ? lastWant : 'none';
-    const out = block(p, c, {
-      i,
-      x: h,
-      B,
-      N,
-      mask: opts.dropPath?.[i],
-      want,
-      chunkAbove: opts.chunkAttentionAbove,
-      probsOnly: attentionOnly && i === last,
-    });
-    if (out.x) h = out.x;
+    const args: BlockArgs = { i, x: h, B, N, mask: opts.dropPath?.[i], want, chunkAbove: opts.chunkAttentionAbove, probsOnly: attentionOnly && i === last };
+    const out = inference ? tf.tidy(() => block(p, c, args) as unknown as tf.TensorContainer) as unknown as BlockOut : block(p, c, args);
+    if (out.x) {
+      if (inference) h.dispose();
+      h = out.x;
+    }
     attn = out.attn;
   }
   if (attentionOnly) return { attn, grid };

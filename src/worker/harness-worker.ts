@@ -72,7 +72,7 @@ startWorker(scope, (data) => {
   if (type === '__bench') {
     void bench((data as { job: BenchJob }).job).then(
       (result) => scope.postMessage({ type: '__bench', result }),
-      (e: Error) => scope.postMessage({ type: 'error', message: `__bench: ${e.message}` }),
+      (e: Error) => scope.postMessage({ type: 'error', message: `__bench: ${e.stack ?? e.message}` }),
     );
     return true;
   }
