@@ -148,6 +148,8 @@ export interface FeatureRequest {
   resolution: number;
   /** Also the baselines: the eval-transformed pixels at 32 px and a randomly initialised ViT of the same shape. */
   baselines: boolean;
+  /** Only these dataset images (ids); every image when absent. */
+  ids?: string[];
 }
 
 export interface FeatureSummary {

@@ -12,7 +12,12 @@ export async function extractFeatures(): Promise<void> {
   try {
     const r = await client.request<'extractFeatures'>({
       type: 'extractFeatures',
-      request: { network: s.evalNetwork, resolution: s.evalResolution, baselines: s.evalBaselines },
+      request: {
+        network: s.evalNetwork,
+        resolution: s.evalResolution,
+        baselines: s.evalBaselines,
+        ids: s.evalSelectionOnly && s.selection.size > 0 ? [...s.selection] : undefined,
+      },
     });
     useStore.getState().setFeatures(r.summary, false);
     // The first scores and map follow on their own, after the new sections have rendered.

@@ -117,6 +117,20 @@ describe('Evaluator (the evaluation views in the worker)', () => {
     store.dispose();
   });
 
+  it('extracts only the requested images when ids are given', async () => {
+    const events: WorkerEvent[] = [];
+    const ev = new Evaluator((e) => events.push(e), undefined);
+    const store = new ImageStore();
+    store.add(images(10));
+    const m = model();
+    await ev.extract(1, { network: 'teacher', resolution: 16, baselines: false, ids: ['i2', 'i5', 'i7'] }, store, m, 'test');
+    const f = events.at(-1)!;
+    expect(f.type === 'features' && f.summary.ids).toEqual(['i2', 'i5', 'i7']);
+    await expect(ev.extract(2, { network: 'teacher', resolution: 16, baselines: false, ids: ['gone'] }, store, m, 'test')).rejects.toThrow(/selected/);
+    disposeParams(m.params);
+    store.dispose();
+  });
+
   it('without labels it says why it cannot score; maps still work', async () => {
     const events: WorkerEvent[] = [];
     const ev = new Evaluator((e) => events.push(e), undefined);

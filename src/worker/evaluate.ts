@@ -52,7 +52,9 @@ export class Evaluator {
       throw new Error(`the resolution must be a whole number of pixels, at least the patch size ${model.config.patchSize}`);
     }
     const t0 = performance.now();
-    const images = Array.from({ length: store.count }, (_, i) => store.image(i));
+    const wanted = req.ids ? new Set(req.ids) : null;
+    const images = Array.from({ length: store.count }, (_, i) => store.image(i)).filter((im) => !wanted || wanted.has(im.id));
+    if (images.length === 0) throw new Error('none of the selected images is in the dataset any more');
     const names = [...new Set(images.map((im) => im.label).filter((l): l is string => l !== null))].sort();
     const labels = Int32Array.from(images, (im) => (im.label === null ? -1 : names.indexOf(im.label)));
     const t: EvalTransform = { resize: resizeForCrop(req.resolution), crop: req.resolution, mean: IMAGENET_MEAN, std: IMAGENET_STD };

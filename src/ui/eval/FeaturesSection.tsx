@@ -13,6 +13,8 @@ export function FeaturesSection() {
   const error = useStore((s) => s.featureError);
   const summary = useStore((s) => s.features);
   const count = useStore((s) => s.images.length);
+  const selected = useStore((s) => s.selection.size);
+  const selectionOnly = useStore((s) => s.evalSelectionOnly);
   const hasModel = useStore((s) => (s.progress?.step ?? 0) > 0 || s.weightsReport !== null || s.configured !== null);
 
   return (
@@ -47,6 +49,10 @@ export function FeaturesSection() {
         <label className="inline-check">
           <input type="checkbox" checked={baselines} onChange={(e) => setOptions({ evalBaselines: e.target.checked })} /> baselines (raw pixels, randomly
           initialised ViT)
+        </label>
+        <label className="inline-check">
+          <input type="checkbox" checked={selectionOnly && selected > 0} disabled={selected === 0} onChange={(e) => setOptions({ evalSelectionOnly: e.target.checked })} /> only the{' '}
+          {selected} images selected on the Data tab
         </label>
         <button type="button" onClick={() => void extractFeatures()} disabled={pending || count === 0 || !hasModel}>
           {pending ? 'Extracting…' : 'Extract features'}

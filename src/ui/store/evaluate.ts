@@ -44,6 +44,8 @@ export interface EvaluateSlice {
   /** Eval-transform crop side, px. */
   evalResolution: number;
   evalBaselines: boolean;
+  /** Extract only the images selected on the Data tab. */
+  evalSelectionOnly: boolean;
   features: FeatureSummary | null;
   featureProgress: FeatureProgressView | null;
   featurePending: boolean;
@@ -63,7 +65,7 @@ export interface EvaluateSlice {
   setKnnMonitorEvery: (every: number) => void;
   /** Adds a point; points at or after its step (an older run, a restored one) are dropped first. */
   addKnnPoint: (p: KnnMonitorPoint) => void;
-  setEvalOptions: (patch: Partial<Pick<EvaluateSlice, 'evalNetwork' | 'evalResolution' | 'evalBaselines'>>) => void;
+  setEvalOptions: (patch: Partial<Pick<EvaluateSlice, 'evalNetwork' | 'evalResolution' | 'evalBaselines' | 'evalSelectionOnly'>>) => void;
   setFeatures: (f: FeatureSummary | null, pending: boolean, error?: string | null) => void;
   setFeatureProgress: (p: FeatureProgressView | null) => void;
   setKnnSettings: (patch: Partial<KnnSettings>) => void;
@@ -78,6 +80,7 @@ export const createEvaluateSlice: StateCreator<Store, [], [], EvaluateSlice> = (
   evalNetwork: 'teacher',
   evalResolution: 224,
   evalBaselines: true,
+  evalSelectionOnly: false,
   features: null,
   featureProgress: null,
   featurePending: false,
