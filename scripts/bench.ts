@@ -1,10 +1,11 @@
 /**
  * npm run bench -- [--backends wasm,webgpu] [--inspect s16-224,s8-224,s8-448] [--train small,default]
- *                  [--steps 5] [--reps 3] [--no-build] [--no-peers] [--threads N]
+ *                  [--features s8-224] [--steps 5] [--reps 3] [--no-build] [--no-peers] [--threads N]
  *
  * Builds the app, serves it cross-origin isolated (vite preview), and drives Debian Chromium
  * through the app's own training worker (the test harness page, src/worker/harness.html): the
- * inspector's request on ViT-S/16 and ViT-S/8, DINO training steps, a 1024^3 matMul as the
+ * inspector's request on ViT-S/16 and ViT-S/8, CLS features of batches of 8 images (what the
+ * k-NN and t-SNE of the write-up's evaluation read), DINO training steps, a 1024^3 matMul as the
  * backend's yardstick, and tensors/bytes over the training steps. With --peers (default), the same
  * inspector models run on onnxruntime-web in the same browser (scripts/bench-peers.ts). Prints a
  * table and writes bench-results/latest.json (git-ignored). A command, not a test.
@@ -112,6 +113,7 @@ async function longestTask(page: Page): Promise<number> {
 async function main(): Promise<void> {
   const backends = arg('backends', 'wasm').split(',');
   const inspectRows = arg('inspect', 's16-224,s8-224,s8-448').split(',').filter((k) => k && k !== 'none');
+  const featureRows = arg('features', 's8-224').split(',').filter((k) => k && k !== 'none');
   const trainRows = arg('train', 'small,default').split(',').filter((k) => k && k !== 'none') as ('small' | 'default')[];
   const steps = Number(arg('steps', '5'));
   const reps = Number(arg('reps', '3'));
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
   };
   const inspect: Record<string, unknown>[] = [];
   const train: Record<string, unknown>[] = [];
+  const features: Record<string, unknown>[] = [];
   const memory: Record<string, unknown>[] = [];
   const yardstick: Record<string, unknown>[] = [];
   let peers: PeerRow[] = [];
@@ -170,6 +173,14 @@ async function main(): Promise<void> {
         inspect.push(out);
         console.log(`${backend}: inspect ${row.model} ${row.size} px: ${(r.msPerImage as number).toFixed(0)} ms (${(r.gflops as number).toFixed(1)} GFLOP/s), peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB`);
       }
+      for (const key of featureRows) {
+        const row = INSPECT[key];
+        if (!row) throw new Error(`unknown features row ${key}; known: ${Object.keys(INSPECT).join(', ')}`);
+        const r = await runJob(page, { kind: 'features', vit: row.vit, size: row.size, batch: 8 });
+        features.push({ backend, model: row.model, patch: row.vit.patchSize, size: row.size, ...r, utilisation: (r.gflops as number) / (mm.gflops as number) });
+        const per = r.msPerImage as number;
+        console.log(`${backend}: CLS features ${row.model} ${row.size} px, batches of 8: ${per.toFixed(0)} ms per image (${(r.gflops as number).toFixed(1)} GFLOP/s; 1000 images in ${((per * 1000) / 60000).toFixed(1)} min)`);
+      }
       for (const head of trainRows) {
         const r = await runJob(page, { kind: 'train', config: benchTrainConfig(head), steps });
         const { memory: mem, ...rest } = r as { memory: Record<string, unknown>[] };
@@ -189,7 +200,7 @@ async function main(): Promise<void> {
       // already gone
     }
   }
-  Object.assign(result, { load: { start: load0, end: os.loadavg() }, yardstick, train, inspect, peers, memory, longestMainThreadTaskMs: longest });
+  Object.assign(result, { load: { start: load0, end: os.loadavg() }, yardstick, train, inspect, features, peers, memory, longestMainThreadTaskMs: longest });
   fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench-results/latest.json'), JSON.stringify(result, null, 2));
   console.log('\n| work | backend | threads | dinolab | onnxruntime-web | ratio |');

@@ -10,6 +10,7 @@ import { attentionMaps } from './attention-maps';
 import { DinoRun } from './dino-run';
 import { ImageStore } from './image-store';
 import { initDinoParams, type Params } from './params';
+import { vitCls } from './vit';
 import { Rng } from '../shared/rng';
 
 /** Forward FLOPs of the backbone on B images of H x W: patch embedding, every block, no head. */
@@ -105,6 +106,39 @@ export async function benchInspect(vit: ViTConfig, size: number, reps = 3): Prom
     const flops = vitFlops(vit, 1, size, size, { lastBlockCLSRowOnly: true });
     const msPerImage = median(ms);
     return { ms, msPerImage, firstMs, peakBytes: prof.peakBytes, flops, gflops: flops / msPerImage / 1e6, tensorsLeft: tf.memory().numTensors - before };
+  } finally {
+    tf.dispose([x, ...Object.values(p)]);
+  }
+}
+
+export interface FeatureBench {
+  batch: number;
+  msPerImage: number;
+  msPerBatch: number[];
+  flops: number;
+  gflops: number;
+}
+
+/** CLS features (the k-NN and t-SNE input) of batches of `batch` size x size images on `vit`. */
+export async function benchFeatures(vit: ViTConfig, size: number, batch: number, reps = 3): Promise<FeatureBench> {
+  const head = { outDim: 16, hiddenDim: 16, bottleneckDim: 8, nlayers: 3, normLastLayer: true };
+  const p: Params = {};
+  for (const [n, t] of initDinoParams(vit, head, 0)) if (n.startsWith('backbone.')) p[n] = tf.tensor(t.data, t.shape);
+  const x = tf.randomNormal([batch, 3, size, size], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const once = async () => {
+    const t0 = performance.now();
+    const f = vitCls(p, vit, x);
+    await f.data();
+    f.dispose();
+    return performance.now() - t0;
+  };
+  try {
+    await once();
+    const msPerBatch: number[] = [];
+    for (let i = 0; i < reps; i++) msPerBatch.push(await once());
+    const flops = vitFlops(vit, batch, size, size);
+    const ms = median(msPerBatch);
+    return { batch, msPerImage: ms / batch, msPerBatch, flops, gflops: flops / ms / 1e6 };
   } finally {
     tf.dispose([x, ...Object.values(p)]);
   }

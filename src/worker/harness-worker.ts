@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentCrops, plainCrop } from '../engine/augment';
-import { benchInspect, benchMatMul, benchTrain } from '../engine/benchmark';
+import { benchFeatures, benchInspect, benchMatMul, benchTrain } from '../engine/benchmark';
 import { ImageStore } from '../engine/image-store';
 import { wasmKernelThreads } from '../engine/kernels/wasm-kernels';
 import type { RunConfig, ViTConfig } from '../shared/config';
@@ -45,12 +45,14 @@ async function pilCrops(): Promise<{ expected: number[]; actual: number[] }[]> {
 type BenchJob =
   | { kind: 'matmul'; size: number }
   | { kind: 'inspect'; vit: ViTConfig; size: number; reps: number }
+  | { kind: 'features'; vit: ViTConfig; size: number; batch: number }
   | { kind: 'train'; config: RunConfig; steps: number };
 
 async function bench(job: BenchJob): Promise<unknown> {
   const where = { backend: tf.getBackend(), threads: tf.getBackend() === 'wasm' ? wasmKernelThreads() : undefined };
   if (job.kind === 'matmul') return { ...where, ...(await benchMatMul(job.size)) };
   if (job.kind === 'inspect') return { ...where, ...(await benchInspect(job.vit, job.size, job.reps)) };
+  if (job.kind === 'features') return { ...where, ...(await benchFeatures(job.vit, job.size, job.batch)) };
   return { ...where, ...(await benchTrain(job.config, job.steps)) };
 }
 
