@@ -3,7 +3,7 @@
  * the pixel and random-init baselines, a t-SNE map that stays responsive, hover and click on the
  * map (retrieval gallery, attention inspector), then patch PCA and attention rollout there.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -77,6 +77,11 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   // Back to t-SNE's map for the clicks below (a quick PCA would do as well).
   await page.getByRole('button', { name: 'PCA' }).click();
   await expect(page.getByTestId('map-status')).toContainText('PCA');
+  // The map as SVG: one circle per image and a legend entry per class.
+  const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()]);
+  const svg = readFileSync((await svgDownload.path())!, 'utf8');
+  expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(images);
+  expect(svg).toContain('>Trouser</text>');
 
   // Hover shows the image; click shows neighbours, then opens the inspector.
   const canvas = page.getByTestId('embedding-canvas');

@@ -1,6 +1,6 @@
 /** The Evaluate tab's actions: extract features, score k-NN, draw a map, find neighbours, export. */
 import { download } from './download';
-import { embeddingToCsv } from './eval/map-data';
+import { embeddingToCsv, embeddingToSvg } from './eval/map-data';
 import { inspectDatasetImage } from './attention-actions';
 import { useStore } from './store';
 import { client } from './worker-client';
@@ -78,6 +78,13 @@ export async function inspectRow(row: number): Promise<void> {
   if (!id) return;
   s.setTab('attention');
   await inspectDatasetImage(id);
+}
+
+export function exportEmbeddingSvg(): void {
+  const { embedding: e, features: f } = useStore.getState();
+  if (!e || !f) return;
+  const title = `${e.method === 'tsne' ? 't-SNE' : e.method.toUpperCase()} of ${f.count} images`;
+  download(embeddingToSvg(e.coords, f.ids, f.labels, f.classNames, title), `dinolab-${e.method}.svg`, 'image/svg+xml');
 }
 
 export function exportEmbeddingCsv(): void {

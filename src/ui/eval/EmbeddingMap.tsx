@@ -5,7 +5,7 @@
  */
 import * as d3 from 'd3';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import { cancelEvaluation, embed, exportEmbeddingCsv, inspectRow, showNeighbors } from '../eval-actions';
+import { cancelEvaluation, embed, exportEmbeddingCsv, exportEmbeddingSvg, inspectRow, showNeighbors } from '../eval-actions';
 import { download } from '../download';
 import { useStore } from '../store';
 import { thumbUrl } from '../thumbs';
@@ -129,6 +129,9 @@ export function EmbeddingMap() {
         )}
         <button type="button" onClick={exportPng} disabled={!coords}>
           Export PNG
+        </button>
+        <button type="button" onClick={exportEmbeddingSvg} disabled={!coords}>
+          Export SVG
         </button>
         <button type="button" onClick={exportEmbeddingCsv} disabled={!coords}>
           Export CSV

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bounds, CLASS_COLORS, classColor, embeddingToCsv, UNLABELLED_COLOR } from './map-data';
+import { bounds, CLASS_COLORS, classColor, embeddingToCsv, embeddingToSvg, UNLABELLED_COLOR } from './map-data';
 
 describe('embedding map helpers', () => {
   it('gives ten distinct class colours and a separate one for unlabelled points', () => {
@@ -13,6 +13,17 @@ describe('embedding map helpers', () => {
   it('writes one CSV row per image with id, label (empty when unlabelled) and coordinates, quoting commas', () => {
     const csv = embeddingToCsv(Float32Array.of(1.5, -2, 0.25, 3), ['a', 'b,c'], Int32Array.of(1, -1), ['Trouser', 'Bag, small']);
     expect(csv).toBe('image_id,label,x,y\na,"Bag, small",1.5,-2\n"b,c",,0.25,3\n');
+  });
+
+  it('writes an SVG with one circle per image in its class colour, a legend naming each class, and escaped text', () => {
+    const svg = embeddingToSvg(Float32Array.of(0, 0, 1, 1, 2, 0), ['a', 'b<1>', 'c'], Int32Array.of(0, 1, -1), ['T-shirt', 'Bag & co'], 't-SNE of 3 images');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<circle [^>]*r="3.5"/g)).toHaveLength(3);
+    expect(svg).toContain(`fill="${CLASS_COLORS[0]}"><title>a: T-shirt</title>`);
+    expect(svg).toContain(`fill="${UNLABELLED_COLOR}"><title>c: unlabelled</title>`);
+    expect(svg).toContain('b&#60;1&#62;: Bag &#38; co');
+    expect(svg).toContain('>Bag &#38; co</text>');
+    expect(svg).not.toContain('b<1>');
   });
 
   it('bounds of the coordinates, widened when all points share a value', () => {
