@@ -130,14 +130,14 @@ export function watchDeviceLoss(): Promise<DeviceLoss> | null {
 }
 
 /**
- * Forgets a lost WebGPU backend and registers its factory again, so the next use of 'webgpu'
- * asks the browser for a fresh device instead of reusing the dead one.
+ * Forgets a dead backend and registers its factory again, so its next use starts a fresh one: a
+ * new device for a lost WebGPU one, a new heap for a wasm module that aborted (its heap ran out).
  */
-export function resetWebGPUBackend(): void {
-  const factory = tf.findBackendFactory('webgpu');
+export function resetBackend(name: 'webgpu' | 'wasm'): void {
+  const factory = tf.findBackendFactory(name);
   if (!factory) return;
   try {
-    tf.removeBackend('webgpu');
+    tf.removeBackend(name);
   } catch {
     // Disposing a backend whose device is gone may throw before the registry forgets it: drop the
     // entries by hand (the fields are public in tfjs-core's Engine) so the factory runs again.
@@ -148,14 +148,19 @@ export function resetWebGPUBackend(): void {
       backendInstance: unknown;
       pendingBackendInit: unknown;
     };
-    delete engine.registry.webgpu;
-    delete engine.registryFactory.webgpu;
-    if (engine.backendName === 'webgpu') {
+    delete engine.registry[name];
+    delete engine.registryFactory[name];
+    if (engine.backendName === name) {
       engine.backendName = null;
       engine.backendInstance = null;
       engine.pendingBackendInit = null;
     }
   }
-  tf.registerBackend('webgpu', factory, 3);
+  tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
   clearPosEmbedCache();
+}
+
+/** True when `e` says the wasm module aborted (out of memory): every later call into it fails. */
+export function isWasmAbort(e: unknown): boolean {
+  return /Aborted\(|memory access out of bounds|out of wasm memory|Cannot enlarge memory/i.test(String((e as Error)?.message ?? e));
 }

@@ -156,6 +156,51 @@ describe('worker session', () => {
     await s.handle({ type: 'stop' });
   });
 
+  it('survives the wasm heap running out: fresh heap, run rolled back to its checkpoint, resumable', async () => {
+    let saved: Uint8Array | null = null;
+    const stored = {
+      save: async (bytes: Uint8Array) => {
+        saved = bytes;
+      },
+      load: async () => saved,
+      clear: async () => {
+        saved = null;
+      },
+    };
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e), {}, stored, () => null);
+    await s.handle({ type: 'init', backend: 'wasm' });
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
+    await s.handle({ type: 'start', fromWeights: false });
+    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
+    await s.handle({ type: 'pause' });
+    const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+
+    // Fill wasm32's 4 GiB: the module aborts, as it does when a step asks for more than is left.
+    const filler: tf.Tensor[] = [];
+    expect(() => {
+      for (let i = 0; i < 64; i++) filler.push(tf.fill([64 * 2 ** 20], 1));
+    }).toThrow();
+    filler.length = 0;
+    const before = events.length;
+    await s.handle({ type: 'resume' });
+    const err = await until(events, (e) => events.indexOf(e) >= before && e.type === 'error');
+    expect(err.type === 'error' && err.message).toMatch(
+      new RegExp(`^Training stopped: the WebAssembly heap ran out of memory \\(.*\\) at step \\d+\\. dinolab now runs on wasm; the run was rolled back to its last checkpoint \\(step ${pausedAt}\\); press Resume to continue\\. To train on with less memory, stop and start a new run with a smaller batch or fewer crops\\.$`),
+    );
+    const after = events.slice(before);
+    expect(after.find((e) => e.type === 'restored')).toMatchObject({ step: pausedAt });
+    const progress = after.filter((e) => e.type === 'progress').pop();
+    expect(progress?.type === 'progress' && progress.progress).toMatchObject({ state: 'paused', step: pausedAt });
+
+    // The fresh heap trains on from the checkpoint.
+    const mark = events.length;
+    await s.handle({ type: 'resume' });
+    await until(events, (e) => events.indexOf(e) >= mark && e.type === 'metrics' && e.rows.some((r) => r.step === pausedAt + 1));
+    await s.handle({ type: 'stop' });
+  });
+
   it('answers bad input with specific errors and keeps the run', async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });

@@ -21,7 +21,7 @@ import type {
 } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { buildSchedules } from '../shared/schedule';
-import { resetWebGPUBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
+import { isWasmAbort, resetBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
 import { restoreCheckpoint, saveCheckpoint, isCheckpoint } from '../engine/checkpoint';
 import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
@@ -65,6 +65,9 @@ function weightsReport(fileName: string, w: LoadedWeights, pending: boolean): We
     hasHead: w.head !== null, nonFinite: w.nonFinite, pending,
   };
 }
+
+/** DeviceLoss reason for a wasm module that aborted because its heap ran out. */
+const WASM_ABORT = 'wasm-abort';
 
 export class Session {
   private backend: BackendInfo | null = null;
@@ -287,9 +290,11 @@ export class Session {
    * checkpoint. The person is told what happened and what was kept.
    */
   async recoverFromDeviceLoss(loss: DeviceLoss): Promise<void> {
+    // The wasm module aborted (its heap ran out): the same recovery, on a fresh wasm heap.
+    const heap = loss.reason === WASM_ABORT;
     this.losingDevice = true;
     this.backendGeneration++;
-    this.deviceLosses++;
+    if (!heap) this.deviceLosses++;
     const lostAt = this.run?.step ?? null;
     await this.stopLoop();
     const drop = (f: () => void) => {
@@ -304,10 +309,12 @@ export class Session {
     drop(() => this.store.dispose());
     drop(() => this.loaded?.dispose());
     this.state = 'idle';
-    const what = `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''})`;
+    const what = heap
+      ? `the WebAssembly heap ran out of memory (${loss.message.slice(0, 120)})`
+      : `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''})`;
     try {
-      resetWebGPUBackend();
-      const choice: BackendChoice = this.deviceLosses >= 2 ? 'wasm' : this.backendChoice;
+      resetBackend(heap ? 'wasm' : 'webgpu');
+      const choice: BackendChoice = heap ? 'wasm' : this.deviceLosses >= 2 ? 'wasm' : this.backendChoice;
       const info = await selectBackend(choice, this.backendOptions);
       this.backend = { ...info, reason: `${what}; now ${info.name}: ${info.reason}${this.deviceLosses >= 2 ? ' (second loss: WebGPU is not used again in this session)' : ''}` };
       this.watchBackend();
@@ -327,7 +334,8 @@ export class Session {
         this.setState('idle');
       }
       const at = lostAt === null ? '' : ` at step ${lostAt}`;
-      this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${this.backend.name}; ${kept}.` });
+      const advice = heap ? ' To train on with less memory, stop and start a new run with a smaller batch or fewer crops.' : '';
+      this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${this.backend.name}; ${kept}.${advice}` });
     } catch (e) {
       this.setState('error');
       this.emit({ type: 'error', message: `${what}, and no backend could start again: ${(e as Error).message}. Reload the page.` });
@@ -485,6 +493,12 @@ export class Session {
       // A lost device fails the step (often a read-back, before the loss notice arrives); the
       // recovery explains that better than its symptom, so give the notice a moment to come.
       if (this.losingDevice || (await this.lostWithin(1000))) return;
+      if (this.backend?.name === 'wasm' && isWasmAbort(e)) {
+        // Recovered like a lost device, once this loop has let go.
+        this.losingDevice = true;
+        setTimeout(() => this.onDeviceLost({ reason: WASM_ABORT, message: (e as Error).message ?? String(e) }), 0);
+        return;
+      }
       this.setState('error');
       console.error(e);
       this.emit({ type: 'error', message: `training stopped: ${(e as Error).message}` });

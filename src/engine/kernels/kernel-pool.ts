@@ -217,7 +217,11 @@ export class KernelPool {
       Atomics.notify(this.i32, GEN);
     }
     this.workers.forEach((w) => w.terminate());
-    for (const p of [...this.scratchPtr, ...this.allocations]) this.heap.free(p);
+    try {
+      for (const p of [...this.scratchPtr, ...this.allocations]) this.heap.free(p);
+    } catch {
+      // the heap aborted (ran out of memory): its module, and our blocks in it, are gone
+    }
     this.scratchPtr = [];
     this.scratchFloats = 0;
   }

@@ -276,7 +276,9 @@ function override(name: string, kernelFunc: tf.KernelFunc): void {
   if (!original) throw new Error(`tfjs-backend-wasm has no ${name} kernel to replace`);
   if (!originals.has(name)) originals.set(name, original);
   tf.unregisterKernel(name, 'wasm');
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+  // Keep tfjs's setupFunc: a new wasm backend (after its heap aborted) must bind the kernel we
+  // fall back to to its own module, not the dead one.
+  tf.registerKernel({ ...originals.get(name)!, kernelFunc });
 }
 
 /**
