@@ -93,6 +93,7 @@ export async function runPeers(
   browser: Browser,
   rows: { key: string; model: string; vit: ViTConfig; size: number }[],
   threadsOverride?: number,
+  reps = 3,
 ): Promise<PeerRow[]> {
   let dist: string;
   const files = new Map<string, string>();
@@ -130,8 +131,8 @@ export async function runPeers(
     const threads = threadsOverride ?? (await page.evaluate(() => navigator.hardwareConcurrency));
     for (const r of rows) {
       const res = await page.evaluate(
-        ([m, s, t]) => (window as unknown as { runPeer: (...a: unknown[]) => Promise<{ firstMs: number; ms: number[] }> }).runPeer(m, s, t, 3),
-        [`${r.key}.onnx`, r.size, threads] as const,
+        ([m, s, t, n]) => (window as unknown as { runPeer: (...a: unknown[]) => Promise<{ firstMs: number; ms: number[] }> }).runPeer(m, s, t, n),
+        [`${r.key}.onnx`, r.size, threads, reps] as const,
       );
       const sorted = [...res.ms].sort((a, b) => a - b);
       const row: PeerRow = { name: 'onnxruntime-web', version: ORT_VERSION, model: r.model, patch: r.vit.patchSize, size: r.size, threads, msPerImage: sorted[Math.floor(sorted.length / 2)], ms: res.ms, firstMs: res.firstMs };

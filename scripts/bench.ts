@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     }
     longest = await longestTask(page);
     await page.close();
-    if (!flag('no-peers')) peers = await runPeers(browser, inspectRows.map((k) => ({ key: k, ...INSPECT[k] })), Number(arg('threads', '0')) || undefined);
+    if (!flag('no-peers')) peers = await runPeers(browser, inspectRows.map((k) => ({ key: k, ...INSPECT[k] })), Number(arg('threads', '0')) || undefined, reps);
   } finally {
     await browser.close();
     try {
