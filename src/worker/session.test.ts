@@ -28,6 +28,20 @@ function images(n: number): DatasetImage[] {
   }));
 }
 
+/** A checkpoint store in memory, standing in for IndexedDB. */
+function memoryStore() {
+  let saved: Uint8Array | null = null;
+  return {
+    save: async (bytes: Uint8Array) => {
+      saved = bytes;
+    },
+    load: async () => saved,
+    clear: async () => {
+      saved = null;
+    },
+  };
+}
+
 async function session(): Promise<{ s: Session; events: WorkerEvent[] }> {
   const events: WorkerEvent[] = [];
   const s = new Session((e) => events.push(e), {});
@@ -106,16 +120,7 @@ describe('worker session', () => {
   });
 
   it('survives a lost GPU device: new backend, run rolled back to its last checkpoint, resumable', async () => {
-    let saved: Uint8Array | null = null;
-    const stored = {
-      save: async (bytes: Uint8Array) => {
-        saved = bytes;
-      },
-      load: async () => saved,
-      clear: async () => {
-        saved = null;
-      },
-    };
+    const stored = memoryStore();
     // A device whose loss the test triggers; devices made after it are never lost.
     let lose: (l: { reason: string; message: string }) => void = () => {};
     let watched = 0;
@@ -157,16 +162,7 @@ describe('worker session', () => {
   });
 
   it('survives the wasm heap running out: fresh heap, run rolled back to its checkpoint, resumable', async () => {
-    let saved: Uint8Array | null = null;
-    const stored = {
-      save: async (bytes: Uint8Array) => {
-        saved = bytes;
-      },
-      load: async () => saved,
-      clear: async () => {
-        saved = null;
-      },
-    };
+    const stored = memoryStore();
     const events: WorkerEvent[] = [];
     const s = new Session((e) => events.push(e), {}, stored, () => null);
     await s.handle({ type: 'init', backend: 'wasm' });
@@ -230,26 +226,17 @@ describe('worker session', () => {
 
   // Issue 10, item 6: a stopped run used to come back as a paused one on reload.
   it('Stop means stopped: the stored run is forgotten, resume is refused, the result still exports', async () => {
-    let saved: Uint8Array | null = null;
-    const stored = {
-      save: async (bytes: Uint8Array) => {
-        saved = bytes;
-      },
-      load: async () => saved,
-      clear: async () => {
-        saved = null;
-      },
-    };
+    const stored = memoryStore();
     const events: WorkerEvent[] = [];
     const s = new Session((e) => events.push(e), {}, stored);
     await s.handle({ type: 'init', backend: 'cpu' });
     await s.handle({ type: 'loadImages', images: images(4), replace: true });
     await s.handle({ type: 'configure', config });
     await s.handle({ type: 'step' });
-    expect(saved).not.toBeNull();
+    expect(await stored.load()).not.toBeNull();
     await s.handle({ type: 'stop' });
     expect(events.filter((e) => e.type === 'progress').pop()).toMatchObject({ progress: { state: 'stopped', step: 1 } });
-    expect(saved).toBeNull();
+    expect(await stored.load()).toBeNull();
     await s.handle({ type: 'resume' });
     expect(events.pop()).toMatchObject({ type: 'error', message: expect.stringMatching(/^the run was stopped: it is kept only to export/) });
     await s.handle({ type: 'exportWeights', requestId: 9, format: 'teacher-safetensors' });
