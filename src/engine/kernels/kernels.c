@@ -534,21 +534,32 @@ void hue_shift(const float *x, const float *shifts6, float *out, int N, int HW, 
  * Transpose (any permutation of up to 6 axes) of 4-byte elements.
  *
  * shape and perm are the input's; out[i0..i5] = in[index with axes permuted]. The output is
- * walked in order with one source stride per output axis. When the last axis stays last, whole
- * rows are copied; when the last two input axes swap (a 2-D transpose of each slab), 8 x 8 tiles
- * keep both sides in cache. Parts are ranges of output rows (all axes but the last).
+ * walked in order with one source stride per output axis; when the last axis stays last, whole
+ * rows are copied. Parts are ranges of output rows (all axes but the last).
  * ------------------------------------------------------------------------------------------- */
+
+/* Row-major element strides of `shape` (rank axes). */
+static void row_major_strides(const int *shape, int rank, int *stride) {
+  int acc = 1;
+  for (int a = rank - 1; a >= 0; a--) {
+    stride[a] = acc;
+    acc *= shape[a];
+  }
+}
+
+/* Copies n contiguous 4-byte elements. */
+static void copy_row(const u32 *from, u32 *to, int n) {
+  int j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(to + j, wasm_v128_load(from + j));
+  for (; j < n; j++) to[j] = from[j];
+}
 
 void transpose(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3, int s4, int s5, int p0, int p1,
                int p2, int p3, int p4, int p5, int part0, int part1) {
   int shape[6] = {s0, s1, s2, s3, s4, s5};
   int perm[6] = {p0, p1, p2, p3, p4, p5};
   int inStride[6];
-  int acc = 1;
-  for (int a = rank - 1; a >= 0; a--) {
-    inStride[a] = acc;
-    acc *= shape[a];
-  }
+  row_major_strides(shape, rank, inStride);
   int oshape[6], ostride_in[6];
   for (int a = 0; a < rank; a++) {
     oshape[a] = shape[perm[a]];
@@ -566,9 +577,7 @@ void transpose(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3
     }
     u32 *dst = out + row * last;
     if (lastStride == 1) {
-      int j = 0;
-      for (; j + 4 <= last; j += 4) wasm_v128_store(dst + j, wasm_v128_load(in + src + j));
-      for (; j < last; j++) dst[j] = in[src + j];
+      copy_row(in + src, dst, last);
     } else {
       for (int j = 0; j < last; j++) dst[j] = in[src + j * lastStride];
     }
@@ -586,11 +595,7 @@ void slice(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3, in
   int begin[6] = {b0, b1, b2, b3, b4, b5};
   int size[6] = {z0, z1, z2, z3, z4, z5};
   int stride[6];
-  int acc = 1;
-  for (int a = rank - 1; a >= 0; a--) {
-    stride[a] = acc;
-    acc *= shape[a];
-  }
+  row_major_strides(shape, rank, stride);
   int last = size[rank - 1];
   for (int row = part0; row < part1; row++) {
     int rem = row, src = begin[rank - 1];
@@ -599,11 +604,7 @@ void slice(const u32 *in, u32 *out, int rank, int s0, int s1, int s2, int s3, in
       rem /= size[a];
       src += (begin[a] + idx) * stride[a];
     }
-    const u32 *from = in + src;
-    u32 *to = out + row * last;
-    int j = 0;
-    for (; j + 4 <= last; j += 4) wasm_v128_store(to + j, wasm_v128_load(from + j));
-    for (; j < last; j++) to[j] = from[j];
+    copy_row(in + src, out + row * last, last);
   }
 }
 
