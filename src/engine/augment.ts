@@ -26,7 +26,7 @@ import type { AugmentConfig } from '../shared/config';
 import type { Rng } from '../shared/rng';
 import { CANVAS_BORDER } from './image-store';
 import { pilBicubicTaps } from './pil-resample';
-import { HUE_SHIFT_KERNEL, hasFusedAttention } from './kernels/wasm-kernels';
+import { HUE_SHIFT_KERNEL, wasmKernelsActive } from './kernels/wasm-kernels';
 
 // ---- parameters, drawn on the CPU ------------------------------------------------------------
 
@@ -310,7 +310,7 @@ export function adjustSaturation(x: tf.Tensor4D, f: ArrayLike<number>): tf.Tenso
  */
 export function adjustHue(x: tf.Tensor4D, shifts: ArrayLike<number>): tf.Tensor4D {
   checkPlanar(x, shifts.length, 'adjustHue');
-  if (hasFusedAttention()) {
+  if (wasmKernelsActive()) {
     // The same float32 operations in one pass (kernels.c hue_shift).
     return tf.tidy(() => {
       const shifts6 = tf.tensor1d(Float32Array.from(shifts, (s) => 6 * s));

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViTConfig } from '../shared/config';
-import { fusedAttentionRows, hasFusedAttention } from './fused-attention';
-import { installWasmKernels, uninstallWasmKernels } from './kernels/wasm-kernels';
+import { fusedAttentionRows } from './fused-attention';
+import { installWasmKernels, uninstallWasmKernels, wasmKernelsActive } from './kernels/wasm-kernels';
 import { initDinoParams, type Params } from './params';
 import { vitForward } from './vit';
 
@@ -48,10 +48,10 @@ describe('fused attention, LayerNorm and GELU (wasm kernels)', () => {
     const p = upload();
     const x = tf.randomNormal([2, 3, 12, 16], 0, 1, 'float32', 5);
     uninstallWasmKernels();
-    expect(hasFusedAttention()).toBe(false);
+    expect(wasmKernelsActive()).toBe(false);
     const ref = run(p, x);
     await installWasmKernels();
-    expect(hasFusedAttention()).toBe(true);
+    expect(wasmKernelsActive()).toBe(true);
     const before = tf.memory().numTensors;
     const got = run(p, x);
     expect(tf.memory().numTensors).toBe(before);

@@ -8,9 +8,7 @@
  * features [q | k | v], each nh consecutive groups of hd.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, hasFusedAttention, type AttentionAttrs } from './kernels/wasm-kernels';
-
-export { hasFusedAttention };
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from './kernels/wasm-kernels';
 
 /** Attention output (B*N, D) of all heads, merged; differentiable with respect to qkv. */
 export function fusedAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {

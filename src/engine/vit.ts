@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ViTConfig } from '../shared/config';
-import { fusedAttention, fusedAttentionRows, hasFusedAttention } from './fused-attention';
+import { fusedAttention, fusedAttentionRows } from './fused-attention';
+import { wasmKernelsActive } from './kernels/wasm-kernels';
 import { fusedGelu, fusedLayerNorm } from './fused-ops';
 import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
@@ -36,7 +37,7 @@ const matMulWeightT = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradS
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
   // dinolab's own wasm GEMM reads W transposed in place; tfjs's own wasm kernels would take their slow path.
   const y =
-    tf.getBackend() === 'wasm' && !hasFusedAttention()
+    tf.getBackend() === 'wasm' && !wasmKernelsActive()
       ? matMulWeightT(x, w)
       : tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
   return (b ? tf.add(y, b) : y) as tf.Tensor2D;
@@ -44,13 +45,13 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
 
 /** Exact (erf) GELU, as torch's nn.GELU default. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (hasFusedAttention()) return fusedGelu(x);
+  if (wasmKernelsActive()) return fusedGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
 /** LayerNorm over the last axis of a 2-D [M, D] input. */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
-  if (hasFusedAttention()) return fusedLayerNorm(x, w, b, eps) as tf.Tensor2D;
+  if (wasmKernelsActive()) return fusedLayerNorm(x, w, b, eps) as tf.Tensor2D;
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, w), b) as tf.Tensor2D;
@@ -125,7 +126,7 @@ function attention(
   const pre = `backbone.blocks.${i}.attn.`;
   const qkv = linear(x2d, param(p, `${pre}qkv.weight`), c.qkvBias ? param(p, `${pre}qkv.bias`) : undefined); // (B*N, 3D)
   const project = (merged: tf.Tensor2D) => linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
-  if (hasFusedAttention()) {
+  if (wasmKernelsActive()) {
     if (want === 'none') return [project(fusedAttention(qkv, B, N, nh)), undefined];
     if (want === 'all') {
       const r = fusedAttentionRows(qkv, B, N, nh, 0, N); // (B*N, D), (B, nh, N, N)

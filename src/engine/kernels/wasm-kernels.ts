@@ -209,12 +209,12 @@ function hueShiftKernel(ins: Installed, x: tf.TensorInfo, shifts6: tf.TensorInfo
   return out;
 }
 
-/** Names of the fused attention kernels (wasm only; see hasFusedAttention). */
+/** Names of the fused attention kernels (wasm only; see wasmKernelsActive). */
 export const ATTENTION_KERNEL = 'DinolabAttention';
 export const ATTENTION_GRAD_KERNEL = 'DinolabAttentionGrad';
 
-/** True when the fused attention kernels can run on the active backend. */
-export function hasFusedAttention(): boolean {
+/** True when dinolab's wasm kernels (fused attention, LayerNorm, GELU, hue; GEMM) serve the active backend. */
+export function wasmKernelsActive(): boolean {
   return installed !== null && tf.getBackend() === 'wasm' && tf.backend() === (installed.backend as unknown);
 }
 
