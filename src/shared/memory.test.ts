@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPresets } from './config';
+import { LIMITS, runPresets } from './config';
 import { estimateTrainingMemory, memoryRefusal, paramCount } from './memory';
 
 describe('memory refusal', () => {
@@ -11,6 +11,13 @@ describe('memory refusal', () => {
     const fits = Number(/batch size to (\d+)/.exec(why!)![1]);
     expect(memoryRefusal({ ...big, train: { ...big.train, batchSize: fits } }, 'wasm')).toBeNull();
     expect(memoryRefusal({ ...big, train: { ...big.train, batchSize: fits + 1 } }, 'wasm')).not.toBeNull();
+  });
+
+  it('never suggests a batch size above the batch field\'s own limit', () => {
+    // nano at 4096 needs ~13 GiB; about 1076 would fit the heap, more than the field allows.
+    const nano = runPresets.nano;
+    const fits = Number(/batch size to (\d+)/.exec(memoryRefusal({ ...nano, train: { ...nano.train, batchSize: 4096 } }, 'wasm')!)![1]);
+    expect(fits).toBe(LIMITS.maxBatchSize);
   });
 
   it('lets the presets through, and bounds nothing on GPU backends', () => {

@@ -10,7 +10,7 @@
  * composite ops leave many more intermediates than the fused wasm kernels), and
  * src/engine/memory-estimate.test.ts checks the whole estimate against tfjs's measured peak.
  */
-import type { RunConfig } from './config';
+import { LIMITS, type RunConfig } from './config';
 
 /** Floats per token, in units of D, one block keeps at a training step's peak: fused wasm kernels. */
 export const FUSED_FLOATS_PER_TOKEN = 76;
@@ -84,8 +84,8 @@ export function memoryRefusal(cfg: RunConfig, backend: string): string | null {
   if (budget === undefined) return null;
   const est = estimateTrainingMemory(cfg, backend === 'wasm');
   if (est.totalBytes <= budget) return null;
-  // Everything but the state grows with the batch: the largest batch that fits.
-  let fits = cfg.train.batchSize - 1;
+  // Everything but the state grows with the batch: the largest valid batch that fits.
+  let fits = Math.min(cfg.train.batchSize - 1, LIMITS.maxBatchSize);
   while (fits > 0 && estimateTrainingMemory({ ...cfg, train: { ...cfg.train, batchSize: fits } }, backend === 'wasm').totalBytes > budget) fits--;
   const lower = fits > 0 ? `lower the batch size to ${fits} or less, or` : 'use';
   return (
