@@ -9,6 +9,7 @@ import type { HeadConfig, RunConfig, ViTConfig } from '../shared/config';
 import { attentionMaps } from './attention-maps';
 import { DinoRun } from './dino-run';
 import { ImageStore } from './image-store';
+import { headShapes } from './param-shapes';
 import { initDinoParams, type Params } from './params';
 import { vitCls } from './vit';
 import { Rng } from '../shared/rng';
@@ -28,12 +29,11 @@ export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { 
   return B * (embed + blocks - saved);
 }
 
-/** Head FLOPs per feature vector: the MLP, the bottleneck and the (weight-normalised) last layer. */
+/** Head FLOPs per feature vector: one multiply-add per weight of every matrix in the head (its MLP's
+ *  Linear layers and the weight-normalised last layer, `weight_v`; `weight_g` is a [K, 1] scale). */
 export function headFlops(h: HeadConfig, D: number): number {
-  const dims = [D, ...Array(Math.max(0, h.nlayers - 1)).fill(h.hiddenDim), h.bottleneckDim];
-  let f = 0;
-  for (let i = 0; i + 1 < dims.length; i++) f += 2 * dims[i] * dims[i + 1];
-  return f + 2 * h.bottleneckDim * h.outDim;
+  const matrices = headShapes(D, h).filter(([name, shape]) => shape.length === 2 && !name.endsWith('weight_g'));
+  return matrices.reduce((f, [, [rows, cols]]) => f + 2 * rows * cols, 0);
 }
 
 /** FLOPs of one training step: teacher forward on the globals, student forward and backward (2x) on all crops. */

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HeadConfig } from '../shared/config';
-import { headLinearIndices, param, type Params } from './params';
+import { headLinearNames } from './param-shapes';
+import { param, type Params } from './params';
 import { gelu, linear } from './vit';
 
 /**
@@ -31,11 +32,11 @@ export function weightNormMatrix(g: tf.Tensor, v: tf.Tensor): tf.Tensor2D {
 /** Head output logits [M, K] for features [M, D]. Not tidied: use inside tf.tidy or a gradient. */
 export function dinoHead(p: Params, h: HeadConfig, x: tf.Tensor2D): tf.Tensor2D {
   if (x.rank !== 2) throw new Error(`head input must be [M, D], got [${x.shape.join(', ')}]`);
-  const idx = headLinearIndices(h);
+  const layers = headLinearNames(h);
   let y: tf.Tensor2D = x;
-  idx.forEach((l, j) => {
-    y = linear(y, param(p, `head.mlp.${l}.weight`), param(p, `head.mlp.${l}.bias`));
-    if (j < idx.length - 1) y = gelu(y) as tf.Tensor2D;
+  layers.forEach((name, j) => {
+    y = linear(y, param(p, `head.${name}.weight`), param(p, `head.${name}.bias`)); // [M, hidden or bottleneck]
+    if (j < layers.length - 1) y = gelu(y) as tf.Tensor2D;
   });
   const w = weightNormMatrix(param(p, 'head.last_layer.weight_g'), param(p, 'head.last_layer.weight_v'));
   return linear(l2Normalize(y), w);

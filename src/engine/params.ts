@@ -6,8 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HeadConfig, ViTConfig } from '../shared/config';
 import type { HostTensor, TensorMap } from '../shared/host-tensor';
-import { shapeStr } from '../shared/host-tensor';
 import { Rng } from '../shared/rng';
+import { dinoShapes, shapeMismatch, type ShapeTable } from './param-shapes';
+
+// The shape table's home is param-shapes.ts; dino-step.ts and the worker's session import it from here.
+export { dinoShapes, headShapes } from './param-shapes';
 
 export type Params = Record<string, tf.Tensor>;
 export type VarParams = Record<string, tf.Variable>;
@@ -17,62 +20,6 @@ export function param(p: Params, name: string): tf.Tensor {
   const t = p[name];
   if (!t) throw new Error(`missing parameter ${name}`);
   return t;
-}
-
-/** Backbone parameter names and shapes, in the official state-dict order (no prefix). */
-export function backboneShapes(c: ViTConfig): [string, number[]][] {
-  const D = c.embedDim;
-  const n = c.imgSize / c.patchSize;
-  const hidden = Math.round(D * c.mlpRatio);
-  const out: [string, number[]][] = [
-    ['cls_token', [1, 1, D]],
-    ['pos_embed', [1, 1 + n * n, D]],
-    ['patch_embed.proj.weight', [D, 3, c.patchSize, c.patchSize]],
-    ['patch_embed.proj.bias', [D]],
-  ];
-  for (let i = 0; i < c.depth; i++) {
-    const b = `blocks.${i}.`;
-    out.push(
-      [`${b}norm1.weight`, [D]],
-      [`${b}norm1.bias`, [D]],
-      [`${b}attn.qkv.weight`, [3 * D, D]],
-      ...(c.qkvBias ? [[`${b}attn.qkv.bias`, [3 * D]] as [string, number[]]] : []),
-      [`${b}attn.proj.weight`, [D, D]],
-      [`${b}attn.proj.bias`, [D]],
-      [`${b}norm2.weight`, [D]],
-      [`${b}norm2.bias`, [D]],
-      [`${b}mlp.fc1.weight`, [hidden, D]],
-      [`${b}mlp.fc1.bias`, [hidden]],
-      [`${b}mlp.fc2.weight`, [D, hidden]],
-      [`${b}mlp.fc2.bias`, [D]],
-    );
-  }
-  out.push(['norm.weight', [D]], ['norm.bias', [D]]);
-  return out;
-}
-
-/** Head parameter names and shapes in the official order (no prefix). */
-export function headShapes(inDim: number, h: HeadConfig): [string, number[]][] {
-  const out: [string, number[]][] = [];
-  const widths = h.nlayers === 1 ? [inDim, h.bottleneckDim] : [inDim, ...Array(h.nlayers - 1).fill(h.hiddenDim), h.bottleneckDim];
-  for (let l = 0; l < widths.length - 1; l++) {
-    out.push([`mlp.${2 * l}.weight`, [widths[l + 1], widths[l]]], [`mlp.${2 * l}.bias`, [widths[l + 1]]]);
-  }
-  out.push(['last_layer.weight_g', [h.outDim, 1]], ['last_layer.weight_v', [h.outDim, h.bottleneckDim]]);
-  return out;
-}
-
-/** Index of the Linear layers inside the head's `mlp` Sequential (Linear, GELU, Linear, ...). */
-export function headLinearIndices(h: HeadConfig): number[] {
-  return Array.from({ length: h.nlayers }, (_, l) => 2 * l);
-}
-
-/** All parameter names and shapes of the MultiCropWrapper (backbone.*, head.*), official order. */
-export function dinoShapes(vit: ViTConfig, head: HeadConfig): [string, number[]][] {
-  return [
-    ...backboneShapes(vit).map(([n, s]): [string, number[]] => [`backbone.${n}`, s]),
-    ...headShapes(vit.embedDim, head).map(([n, s]): [string, number[]] => [`head.${n}`, s]),
-  ];
 }
 
 /** Official parameter groups: no weight decay for biases and 1-D tensors (`utils.get_params_groups`). */
@@ -124,16 +71,11 @@ export function initDinoParams(vit: ViTConfig, head: HeadConfig, seed: number): 
   return out;
 }
 
-/** Checks that `tensors` holds every expected name with its shape; the error lists all problems by name. */
-export function checkShapes(tensors: TensorMap, expected: [string, number[]][], what: string): void {
-  const problems: string[] = [];
-  for (const [name, shape] of expected) {
-    const t = tensors.get(name);
-    if (!t) problems.push(`missing ${name} ${shapeStr(shape)}`);
-    else if (shapeStr(t.shape) !== shapeStr(shape)) {
-      problems.push(`${name}: expected ${shapeStr(shape)}, got ${shapeStr(t.shape)}`);
-    }
-  }
+/** Checks that `tensors` holds every expected name with its shape (others are ignored); the error
+ *  lists all problems by name. */
+export function checkShapes(tensors: TensorMap, expected: ShapeTable, what: string): void {
+  const { missing, misShaped } = shapeMismatch(tensors, expected);
+  const problems = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...misShaped];
   if (problems.length > 0) throw new Error(`${what} do not fit the model: ${problems.join('; ')}`);
 }
 

@@ -15,7 +15,8 @@ import { pca } from '../engine/eval/pca';
 import { SKLEARN_TSNE, Tsne } from '../engine/eval/tsne';
 import { Rng } from '../shared/rng';
 import { UMAP } from 'umap-js';
-import { disposeParams, dinoShapes, initDinoParams, type Params } from '../engine/params';
+import { dinoShapes } from '../engine/param-shapes';
+import { disposeParams, initDinoParams, type Params } from '../engine/params';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../shared/config';
 
 /** The raw-pixel baseline's crop side: small, so its k-NN stays quick (3 * 32 * 32 = 3072 dims). */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import type { TensorMap } from '../../shared/host-tensor';
-import { expectedBackboneShapes, expectedHeadShapes } from './arch';
+import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
 import { WeightsError } from './errors';
 import { toOfficialCheckpoint } from './export';
 import { loadWeights } from './layouts';
@@ -18,13 +18,13 @@ const vit = (embedDim: number, numHeads: number, depth: number): ViTConfig => ({
 });
 const head: HeadConfig = { outDim: 64, hiddenDim: 64, bottleneckDim: 32, nlayers: 3, normLastLayer: true };
 
-function tensors(shapes: Map<string, number[]>): TensorMap {
-  return new Map([...shapes].map(([name, shape]) => [name, f32(shape)]));
+function tensors(shapes: ShapeTable): TensorMap {
+  return new Map(shapes.map(([name, shape]) => [name, f32(shape)]));
 }
 
 describe('architecture metadata of dinolab exports', () => {
   const arch = vit(128, 4, 2); // width 128 with 4 heads: width / 64 would say 2
-  const net = { backbone: tensors(expectedBackboneShapes(arch)), head: tensors(expectedHeadShapes(head, arch.embedDim)) };
+  const net = { backbone: tensors(backboneShapes(arch)), head: tensors(headShapes(arch.embedDim, head)) };
 
   it('a checkpoint.pth reloads with its number of heads, read from its dinolab.config entry', () => {
     const bytes = toOfficialCheckpoint({ student: net, teacher: net, epoch: 1, center: f32([1, 64]), arch, headArch: head });
@@ -43,7 +43,7 @@ describe('architecture metadata of dinolab exports', () => {
 
   it('an official ViT-T shape (12 blocks, width 192) still gets width / 64 = 3 heads', () => {
     const tiny = vit(192, 3, 12);
-    const w = loadWeights('dino_vittiny.pth', writePth(tensors(expectedBackboneShapes(tiny))));
+    const w = loadWeights('dino_vittiny.pth', writePth(tensors(backboneShapes(tiny))));
     expect(w.arch.numHeads).toBe(3);
   });
 });

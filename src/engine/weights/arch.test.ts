@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TensorMap } from '../../shared/host-tensor';
-import { checkBackboneShapes, checkHeadShapes, expectedBackboneShapes, expectedHeadShapes, inferHeadConfig, inferViTConfig } from './arch';
+import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
+import { checkBackboneShapes, checkHeadShapes, inferHeadConfig, inferViTConfig } from './arch';
 import { readSafetensors } from './safetensors';
 import { f32, golden, goldenDir } from './test-helpers';
 
@@ -10,8 +11,8 @@ const manifest = JSON.parse(readFileSync(path.join(goldenDir(), 'manifest.json')
 const backbone = () => readSafetensors(golden('backbone.safetensors')).tensors;
 
 /** Zero-filled tensors with the given shapes. */
-function synthetic(shapes: Map<string, number[]>): TensorMap {
-  return new Map([...shapes].map(([n, s]) => [n, f32(s, new Array(s.reduce((a, b) => a * b, 1)).fill(0))]));
+function synthetic(shapes: ShapeTable): TensorMap {
+  return new Map(shapes.map(([n, s]) => [n, f32(s, new Array(s.reduce((a, b) => a * b, 1)).fill(0))]));
 }
 
 describe('inferViTConfig', () => {
@@ -25,9 +26,9 @@ describe('inferViTConfig', () => {
 
   it('uses head dim 64 only for the official shapes when no hint is given, and asks otherwise', () => {
     const vitT16 = { patchSize: 16, imgSize: 224, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4, qkvBias: true, lnEps: 1e-6 };
-    expect(inferViTConfig(synthetic(expectedBackboneShapes(vitT16)))).toEqual(vitT16);
+    expect(inferViTConfig(synthetic(backboneShapes(vitT16)))).toEqual(vitT16);
     // One block of ViT-S width is no released model: 6 heads would be a guess.
-    const oneBlock = synthetic(expectedBackboneShapes({ ...vitT16, embedDim: 384, depth: 1 }));
+    const oneBlock = synthetic(backboneShapes({ ...vitT16, embedDim: 384, depth: 1 }));
     expect(() => inferViTConfig(oneBlock)).toThrow(/cannot tell the number of attention heads of this width-384, depth-1 backbone.*please give it/);
     expect(() => inferViTConfig(backbone())).toThrow(/cannot tell the number of attention heads of this width-48, depth-2 backbone.*please give it/);
     expect(() => inferViTConfig(backbone(), { numHeads: 5 })).toThrow(/5 attention heads do not divide the width 48/);
@@ -44,7 +45,7 @@ describe('inferViTConfig', () => {
 
   it('infers qkv bias, mlp ratio and image size', () => {
     const arch = { patchSize: 8, imgSize: 48, embedDim: 16, depth: 3, numHeads: 2, mlpRatio: 2, qkvBias: false, lnEps: 1e-6 };
-    expect(inferViTConfig(synthetic(expectedBackboneShapes(arch)), { numHeads: 2 })).toEqual(arch);
+    expect(inferViTConfig(synthetic(backboneShapes(arch)), { numHeads: 2 })).toEqual(arch);
   });
 
   it('rejects a position table that is not a square grid', () => {
@@ -92,13 +93,13 @@ describe('inferHeadConfig', () => {
   it('handles nlayers = 1 (mlp is one Linear) and 2', () => {
     for (const nlayers of [1, 2]) {
       const cfg = { outDim: 10, hiddenDim: nlayers === 1 ? 4 : 12, bottleneckDim: 4, nlayers, normLastLayer: true };
-      expect(inferHeadConfig(synthetic(expectedHeadShapes(cfg, 8)))).toEqual(cfg);
+      expect(inferHeadConfig(synthetic(headShapes(8, cfg)))).toEqual(cfg);
     }
   });
 
   it('refuses a batch-norm head', () => {
     const cfg = { outDim: 10, hiddenDim: 12, bottleneckDim: 4, nlayers: 2, normLastLayer: true };
-    const head = synthetic(expectedHeadShapes(cfg, 8));
+    const head = synthetic(headShapes(8, cfg));
     head.set('mlp.1.running_mean', f32([12]));
     expect(() => inferHeadConfig(head)).toThrow(/batch norm/);
   });

@@ -1,10 +1,12 @@
 /**
  * Architecture from weights: infer the ViT and DINO-head configs from tensor shapes, and check a
  * set of tensors against a config. Names are the official ones without prefix (`blocks.0.attn.qkv.weight`,
- * `mlp.0.weight`). Shapes are PyTorch's: Linear weights [out, in], patch conv [D, 3, p, p].
+ * `mlp.0.weight`). The names and shapes a config implies come from the engine's one table
+ * (`../param-shapes`); this file only reads configs back out of shapes.
  */
 import type { HeadConfig, ViTConfig } from '../../shared/config';
-import { numel, shapeStr, type TensorMap } from '../../shared/host-tensor';
+import { shapeStr, type TensorMap } from '../../shared/host-tensor';
+import { backboneShapes, headShapes, shapeMismatch, type ShapeTable } from '../param-shapes';
 import { WeightsError, listText } from './errors';
 
 export interface ArchHints {
@@ -90,50 +92,18 @@ export function inferViTConfig(backbone: TensorMap, hints: ArchHints = {}): ViTC
   };
 }
 
-/** Every backbone tensor of `arch` with its shape, in the official state-dict order. */
-export function expectedBackboneShapes(arch: ViTConfig): Map<string, number[]> {
-  const D = arch.embedDim;
-  const n = arch.imgSize / arch.patchSize;
-  const hidden = Math.round(D * arch.mlpRatio);
-  const out = new Map<string, number[]>([
-    ['cls_token', [1, 1, D]],
-    ['pos_embed', [1, 1 + n * n, D]],
-    ['patch_embed.proj.weight', [D, 3, arch.patchSize, arch.patchSize]],
-    ['patch_embed.proj.bias', [D]],
-  ]);
-  for (let i = 0; i < arch.depth; i++) {
-    const b = `blocks.${i}.`;
-    out.set(`${b}norm1.weight`, [D]).set(`${b}norm1.bias`, [D]);
-    out.set(`${b}attn.qkv.weight`, [3 * D, D]);
-    if (arch.qkvBias) out.set(`${b}attn.qkv.bias`, [3 * D]);
-    out.set(`${b}attn.proj.weight`, [D, D]).set(`${b}attn.proj.bias`, [D]);
-    out.set(`${b}norm2.weight`, [D]).set(`${b}norm2.bias`, [D]);
-    out.set(`${b}mlp.fc1.weight`, [hidden, D]).set(`${b}mlp.fc1.bias`, [hidden]);
-    out.set(`${b}mlp.fc2.weight`, [D, hidden]).set(`${b}mlp.fc2.bias`, [D]);
-  }
-  return out.set('norm.weight', [D]).set('norm.bias', [D]);
-}
-
 /** Throws one WeightsError listing every missing, unexpected and mis-shaped tensor by name. */
-function checkShapes(what: string, tensors: TensorMap, expected: Map<string, number[]>): void {
+function checkShapes(what: string, tensors: TensorMap, expected: ShapeTable): void {
+  const { missing, unexpected, misShaped } = shapeMismatch(tensors, expected);
   const problems: string[] = [];
-  const missing = [...expected.keys()].filter((k) => !tensors.has(k));
-  const unexpected = [...tensors.keys()].filter((k) => !expected.has(k));
   if (missing.length) problems.push(`missing: ${listText(missing)}`);
   if (unexpected.length) problems.push(`unexpected: ${listText(unexpected)}`);
-  const misShaped: string[] = [];
-  for (const [name, t] of tensors) {
-    const want = expected.get(name);
-    if (!want) continue; // listed above; its data is never touched (it may be lazily decoded)
-    if (shapeStr(want) !== shapeStr(t.shape)) misShaped.push(`${name} has shape ${shapeStr(t.shape)}, expected ${shapeStr(want)}`);
-    else if (t.data.length !== numel(t.shape)) misShaped.push(`${name} has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
-  }
   if (misShaped.length) problems.push(listText(misShaped, 3));
   if (problems.length) throw new WeightsError(`${what} does not match the architecture: ${problems.join('; ')}`);
 }
 
 export function checkBackboneShapes(backbone: TensorMap, arch: ViTConfig): void {
-  checkShapes('backbone', backbone, expectedBackboneShapes(arch));
+  checkShapes('backbone', backbone, backboneShapes(arch));
 }
 
 /** DINO head config from its tensors (`mlp.*`, `last_layer.weight_g/_v`). */
@@ -160,21 +130,6 @@ export function inferHeadConfig(head: TensorMap): HeadConfig {
   };
 }
 
-/** Every head tensor for `head` on top of a backbone of width `inDim`, official order. */
-export function expectedHeadShapes(head: HeadConfig, inDim: number): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  if (head.nlayers === 1) {
-    out.set('mlp.weight', [head.bottleneckDim, inDim]).set('mlp.bias', [head.bottleneckDim]);
-  } else {
-    const widths = [inDim, ...Array<number>(head.nlayers - 1).fill(head.hiddenDim), head.bottleneckDim];
-    for (let l = 0; l < head.nlayers; l++) {
-      // Sequential(Linear, GELU, Linear, GELU, ..., Linear): Linear l sits at index 2l.
-      out.set(`mlp.${2 * l}.weight`, [widths[l + 1], widths[l]]).set(`mlp.${2 * l}.bias`, [widths[l + 1]]);
-    }
-  }
-  return out.set('last_layer.weight_g', [head.outDim, 1]).set('last_layer.weight_v', [head.outDim, head.bottleneckDim]);
-}
-
 export function checkHeadShapes(head: TensorMap, headArch: HeadConfig, inDim: number): void {
-  checkShapes('head', head, expectedHeadShapes(headArch, inDim));
+  checkShapes('head', head, headShapes(inDim, headArch));
 }

@@ -13,10 +13,8 @@
  */
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import { shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
-import {
-  checkBackboneShapes, checkHeadShapes, expectedBackboneShapes, expectedHeadShapes, inferHeadConfig, inferViTConfig,
-  type ArchHints,
-} from './arch';
+import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
+import { checkBackboneShapes, checkHeadShapes, inferHeadConfig, inferViTConfig, type ArchHints } from './arch';
 import { WeightsError, capList, clip, listText, preview } from './errors';
 import { huggingFaceToOfficial, isHuggingFaceViT } from './huggingface';
 import { isHostTensor, looksLikePth, pthStateDicts, readPth } from './pth';
@@ -195,9 +193,10 @@ function normaliseHeadNames(head: TensorMap): TensorMap {
   return out;
 }
 
-function ordered(tensors: TensorMap, names: Iterable<string>): TensorMap {
+/** `tensors` (already checked against `table`) in the table's order. */
+function ordered(tensors: TensorMap, table: ShapeTable): TensorMap {
   const out: TensorMap = new Map();
-  for (const n of names) out.set(n, tensors.get(n)!);
+  for (const [n] of table) out.set(n, tensors.get(n)!);
   return out;
 }
 
@@ -219,11 +218,11 @@ function resolveArch(parsed: Parsed, net: NetworkWeights, options: LoadOptions):
 /** Checks one network against `arch` and returns it in the official order. */
 function checkNetwork(net: NetworkWeights, arch: ViTConfig, headArch: HeadConfig | null): NetworkWeights {
   checkBackboneShapes(net.backbone, arch);
-  const backbone = ordered(net.backbone, expectedBackboneShapes(arch).keys());
+  const backbone = ordered(net.backbone, backboneShapes(arch));
   if (!net.head || !headArch) return { backbone, head: null };
   const head = normaliseHeadNames(net.head);
   checkHeadShapes(head, headArch, arch.embedDim);
-  return { backbone, head: ordered(head, expectedHeadShapes(headArch, arch.embedDim).keys()) };
+  return { backbone, head: ordered(head, headShapes(arch.embedDim, headArch)) };
 }
 
 /**
