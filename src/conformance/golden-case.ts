@@ -278,8 +278,7 @@ async function trainChecks(
         centering: true,
         dropPathRate: 0,
       },
-      undefined,
-      true,
+      { trace: true },
     );
     globals.dispose();
     locals?.dispose();

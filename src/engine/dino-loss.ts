@@ -40,9 +40,8 @@ export function dinoLoss(x: DinoLossInputs): DinoLossOut {
       `dino loss needs teacher [2B, K] and student [ncrops*B, K] with ncrops >= 2, got teacher [${x.teacher.shape.join(', ')}] and student [${x.student.shape.join(', ')}]`,
     );
   }
-  const centred = x.center ? tf.sub(x.teacher, x.center) : x.teacher;
   // No gradient reaches the teacher: its output and the center are not among the differentiated variables.
-  const teacherProbs = tf.softmax(tf.div(centred, x.teacherTemp)) as tf.Tensor2D; // (2B, K)
+  const teacherProbs = teacherTargets(x.teacher, x.center, x.teacherTemp); // (2B, K)
   const logP = tf.logSoftmax(tf.div(x.student, x.studentTemp)); // (ncrops*B, K)
   // cross[i, v] = sum over batch and prototypes of q_i * log p_v, for teacher crop i, student crop v.
   const cross = tf.matMul(tf.reshape(teacherProbs, [2, B * K]), tf.reshape(logP, [ncrops, B * K]), false, true);
@@ -51,6 +50,12 @@ export function dinoLoss(x: DinoLossInputs): DinoLossOut {
   const nTerms = 2 * (ncrops - 1);
   const loss = tf.div(tf.neg(tf.sub(all, tf.reshape(sameView, []))), B * nTerms) as tf.Scalar;
   return { loss, teacherProbs };
+}
+
+/** The teacher's targets q = softmax((t - center) / tau_t), (2B, K); center null = no centering. Not tidied. */
+export function teacherTargets(teacher: tf.Tensor2D, center: tf.Tensor | null, teacherTemp: number): tf.Tensor2D {
+  const centred = center ? tf.sub(teacher, center) : teacher;
+  return tf.softmax(tf.div(centred, teacherTemp)) as tf.Tensor2D;
 }
 
 /** Mean entropy h(q) = -sum_k q ln q over the teacher rows (0 ln 0 = 0), as a scalar. */

@@ -31,6 +31,11 @@ export class DinoRun {
   /** Iterations done so far (the next step's index). */
   step = 0;
   rng: Rng;
+  /**
+   * Images per micro-batch of the student (see StepOptions.microBatch): how the step is executed,
+   * not what it computes, so it is not part of the config or the checkpoint. The batch size stays.
+   */
+  microBatch: number;
   private pending: PendingMetrics[] = [];
   private lastFlush = { time: 0, step: 0 };
 
@@ -49,6 +54,7 @@ export class DinoRun {
     this.schedules = buildSchedules(config.train, this.stepsPerEpoch);
     this.model = createDino(config.model, config.head, init ?? initDinoParams(config.model, config.head, config.seed), center);
     this.rng = new Rng(config.seed ^ 0x5eed);
+    this.microBatch = B;
   }
 
   get epoch(): number {
@@ -93,7 +99,7 @@ export class DinoRun {
         centering: t.centering,
         dropPathRate: t.dropPathRate,
       },
-      this.rng,
+      { rng: this.rng, microBatch: this.microBatch },
     );
     globals.dispose();
     locals?.dispose();

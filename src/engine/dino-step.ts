@@ -11,7 +11,7 @@ import type { TensorMap } from '../shared/host-tensor';
 import type { Rng } from '../shared/rng';
 import { adamWStep, clipGradients, createAdamW, disposeAdamW, type AdamWState } from './adamw';
 import { dinoHead, l2Norm } from './dino-head';
-import { dinoLoss, meanEntropy, nextCenter } from './dino-loss';
+import { dinoLoss, meanEntropy, nextCenter, teacherTargets } from './dino-loss';
 import { emaUpdate } from './ema';
 import { checkShapes, dinoShapes, disposeParams, toVariables, type VarParams } from './params';
 import { dropPathRates, vitForward, type DropPathMasks } from './vit';
@@ -101,6 +101,33 @@ function dropPathMasks(rates: number[], batch: number, rng: Rng | undefined): Dr
 }
 
 /**
+ * Rows of images [i0, i0 + b) of a crop-major tensor (crops*B, ...): (crops*b, ...), crop-major.
+ * Caller owns the result.
+ */
+function imagesOf<T extends tf.Tensor>(t: T, crops: number, B: number, i0: number, b: number): T {
+  return tf.tidy(() => {
+    const rest = t.shape.slice(1);
+    const byCrop = tf.reshape(t, [crops, B, ...rest]);
+    const part = tf.slice(byCrop, [0, i0, ...rest.map(() => 0)], [crops, b, ...rest]);
+    return tf.reshape(part, [crops * b, ...rest]) as T;
+  });
+}
+
+/** How one iteration is executed; none of these change what it computes. */
+export interface StepOptions {
+  /** Draws the stochastic-depth masks; needed only when `dropPathRate` > 0. */
+  rng?: Rng;
+  /** Keep intermediate tensors for conformance checks (StepOut.trace). */
+  trace?: boolean;
+  /**
+   * Images per micro-batch of the student (gradient accumulation): each micro-batch's loss is
+   * weighted by its share of the batch and the gradients are summed, so the step equals the whole
+   * batch's, and the tape holds only one micro-batch. Unset or >= B: the whole batch at once.
+   */
+  microBatch?: number;
+}
+
+/**
  * Runs one iteration in place on `m`. `globals` is (2B, 3, S, S) crop-major, `locals` is
  * (nLocal*B, 3, L, L) or null. Returns scalars (caller owns them; read them back lazily).
  */
@@ -109,37 +136,77 @@ export function dinoStep(
   globals: tf.Tensor4D,
   locals: tf.Tensor4D | null,
   hp: StepHyper,
-  rng?: Rng,
-  trace = false,
+  opts: StepOptions = {},
 ): StepOut {
+  const { rng, trace = false } = opts;
+  const B = globals.shape[0] / 2;
+  const nLocal = locals ? locals.shape[0] / B : 0;
+
   // ---- teacher: global crops only, no gradient ------------------------------------------
   const teacherOutput = tf.tidy(() => dinoHead(m.teacher, m.head, vitForward(m.teacher, m.vit, globals).cls!));
+  // The targets of the whole batch, for the entropy (the loss makes the same ones per micro-batch).
+  const probs = tf.tidy(() => teacherTargets(teacherOutput, hp.centering ? m.center : null, hp.teacherTemp));
 
   // ---- student: all crops, crops of one size batched together ---------------------------
   const rates = dropPathRates(hp.dropPathRate, m.vit.depth);
   const masksG = dropPathMasks(rates, globals.shape[0], rng);
   const masksL = locals ? dropPathMasks(rates, locals.shape[0], rng) : [];
-  let studentOutput: tf.Tensor2D | null = null;
-  let teacherProbs: tf.Tensor2D | null = null;
+  const chunk = opts.microBatch !== undefined && opts.microBatch >= 1 ? Math.min(Math.floor(opts.microBatch), B) : B;
   const varList = m.trainable.map((n) => m.student[n]);
-  const { value: loss, grads: byVarName } = tf.variableGrads(() => {
-    const feats = [vitForward(m.student, m.vit, globals, { dropPath: masksG }).cls!];
-    if (locals) feats.push(vitForward(m.student, m.vit, locals, { dropPath: masksL }).cls!);
-    const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
-    const l = dinoLoss({
-      student: out,
-      teacher: teacherOutput,
-      center: hp.centering ? m.center : null,
-      studentTemp: hp.studentTemp,
-      teacherTemp: hp.teacherTemp,
-    });
-    teacherProbs = tf.keep(l.teacherProbs);
-    if (trace) studentOutput = tf.keep(out);
-    return l.loss;
-  }, varList);
+  const studentParts: tf.Tensor2D[] = [];
+  let loss: tf.Scalar | null = null;
+  const byVarName: Record<string, tf.Tensor> = {};
+  for (let i0 = 0; i0 < B; i0 += chunk) {
+    const b = Math.min(chunk, B - i0);
+    const whole = b === B;
+    const part = <T extends tf.Tensor>(t: T, crops: number): T => (whole ? t : imagesOf(t, crops, B, i0, b));
+    const g = part(globals, 2);
+    const l = locals ? part(locals, nLocal) : null;
+    const target = part(teacherOutput, 2);
+    const mG = masksG.map((t) => t && part(t, 2));
+    const mL = masksL.map((t) => t && part(t, nLocal));
+    const { value, grads } = tf.variableGrads(() => {
+      const feats = [vitForward(m.student, m.vit, g, { dropPath: mG }).cls!];
+      if (l) feats.push(vitForward(m.student, m.vit, l, { dropPath: mL }).cls!);
+      const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
+      const r = dinoLoss({
+        student: out,
+        teacher: target,
+        center: hp.centering ? m.center : null,
+        studentTemp: hp.studentTemp,
+        teacherTemp: hp.teacherTemp,
+      });
+      if (trace) studentParts.push(tf.keep(out));
+      // The loss is a mean over the batch's images: each micro-batch carries its share b / B.
+      return (whole ? r.loss : tf.mul(r.loss, b / B)) as tf.Scalar;
+    }, varList);
+    if (!whole) [g, l, target, ...mG, ...mL].forEach((t) => t?.dispose());
+    if (loss) {
+      const sum = tf.add(loss, value) as tf.Scalar;
+      loss.dispose();
+      value.dispose();
+      loss = sum;
+    } else loss = value;
+    for (const [vn, gr] of Object.entries(grads)) {
+      const acc = byVarName[vn];
+      if (acc) {
+        byVarName[vn] = tf.add(acc, gr);
+        acc.dispose();
+        gr.dispose();
+      } else byVarName[vn] = gr;
+    }
+  }
   [...masksG, ...masksL].forEach((t) => t?.dispose());
-  const probs = teacherProbs as unknown as tf.Tensor2D;
   const teacherEntropy = meanEntropy(probs);
+  let studentOutput: tf.Tensor2D | null = null;
+  if (trace) {
+    const ncrops = 2 + nLocal;
+    studentOutput =
+      studentParts.length === 1
+        ? studentParts[0]
+        : (tf.tidy(() => tf.reshape(tf.concat(studentParts.map((o) => tf.reshape(o, [ncrops, -1, o.shape[1]])), 1), [ncrops * B, -1])) as tf.Tensor2D);
+    if (studentParts.length > 1) studentParts.forEach((o) => o.dispose());
+  }
 
   // ---- center: updated after the loss, from the raw teacher output ------------------------
   const newCenter = nextCenter(m.center, teacherOutput, hp.centerMomentum);

@@ -1,28 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, runPresets } from './config';
-import { estimateTrainingMemory, memoryRefusal, paramCount } from './memory';
+import { modelPresets, runPresets } from './config';
+import { estimateTrainingMemory, MEMORY_BUDGET_BYTES, memoryRefusal, paramCount, planMemory } from './memory';
 
-describe('memory refusal', () => {
+describe('memory plan', () => {
   const big = { ...runPresets.tiny, train: { ...runPresets.tiny.train, batchSize: 512 } };
+  const budget = MEMORY_BUDGET_BYTES.wasm!;
 
-  it('refuses a run that cannot fit the wasm heap, naming the estimate and a batch size that fits', () => {
-    const why = memoryRefusal(big, 'wasm');
-    expect(why).toMatch(/needs about \d+\.\d\d GiB .* more than the 3\.50 GiB the wasm backend can hold: lower the batch size to (\d+) or less/);
-    const fits = Number(/batch size to (\d+)/.exec(why!)![1]);
-    expect(memoryRefusal({ ...big, train: { ...big.train, batchSize: fits } }, 'wasm')).toBeNull();
-    expect(memoryRefusal({ ...big, train: { ...big.train, batchSize: fits + 1 } }, 'wasm')).not.toBeNull();
+  it('splits a batch too big for the wasm heap into the largest micro-batch that fits, keeping the batch size', () => {
+    expect(estimateTrainingMemory(big, true).totalBytes).toBeGreaterThan(budget);
+    const plan = planMemory(big, 'wasm')!;
+    expect(plan.microBatch).toBeGreaterThan(1);
+    expect(plan.microBatch).toBeLessThan(512);
+    expect(plan.totalBytes).toBeLessThanOrEqual(budget);
+    expect(estimateTrainingMemory(big, true, plan.microBatch + 1).totalBytes).toBeGreaterThan(budget);
+    expect(memoryRefusal(big, 'wasm')).toBeNull();
   });
 
-  it('never suggests a batch size above the batch field\'s own limit', () => {
-    // nano at 4096 needs ~13 GiB; about 1076 would fit the heap, more than the field allows.
-    const nano = runPresets.nano;
-    const fits = Number(/batch size to (\d+)/.exec(memoryRefusal({ ...nano, train: { ...nano.train, batchSize: 4096 } }, 'wasm')!)![1]);
-    expect(fits).toBe(LIMITS.maxBatchSize);
-  });
-
-  it('lets the presets through, and bounds nothing on GPU backends', () => {
-    for (const p of ['nano', 'tiny'] as const) expect(memoryRefusal(runPresets[p], 'wasm')).toBeNull();
+  it('runs the whole batch when it fits, and on GPU backends', () => {
+    for (const p of ['nano', 'tiny'] as const) expect(planMemory(runPresets[p], 'wasm')!.microBatch).toBe(runPresets[p].train.batchSize);
+    expect(planMemory(big, 'webgpu')!.microBatch).toBe(512);
     expect(memoryRefusal(big, 'webgpu')).toBeNull();
+  });
+
+  it('refuses only what cannot fit one image at a time, naming the estimate and what to reduce', () => {
+    const huge = { ...runPresets.official, model: modelPresets['vit-base-8'], augment: { ...runPresets.official.augment, globalSize: 512 } };
+    expect(planMemory(huge, 'wasm')).toBeNull();
+    expect(memoryRefusal(huge, 'wasm')).toMatch(/even one image at a time, a step needs about \d+\.\d\d GiB .* more than the 3\.50 GiB the wasm backend can hold: use fewer or smaller crops/);
   });
 
   it('counts the parameters of a ViT-S/16 backbone as the released one has (21.7 M)', () => {

@@ -1,6 +1,7 @@
 /**
  * What a DINO training step needs in memory, from the configuration's shapes alone, so the form
- * can show it beside the batch size and the worker can refuse a run that cannot fit its backend.
+ * can show it beside the batch size, the worker can split a step into micro-batches that fit its
+ * backend, and refuse a run that cannot fit even one image at a time.
  *
  * tfjs keeps every tensor a step creates until the step's scope ends, so the peak is the sum of
  * what the forward pass creates (the tape), the gradients, and the state: student and teacher
@@ -10,7 +11,7 @@
  * composite ops leave many more intermediates than the fused wasm kernels), and
  * src/engine/memory-estimate.test.ts checks the whole estimate against tfjs's measured peak.
  */
-import { LIMITS, type RunConfig } from './config';
+import type { RunConfig } from './config';
 
 /** Floats per token, in units of D, one block keeps at a training step's peak: fused wasm kernels. */
 export const FUSED_FLOATS_PER_TOKEN = 76;
@@ -18,14 +19,16 @@ export const FUSED_FLOATS_PER_TOKEN = 76;
 export const COMPOSITE_FLOATS_PER_TOKEN = 210;
 
 export interface MemoryEstimate {
-  /** Student + teacher weights, AdamW moments and gradients. */
+  /** Student + teacher weights, AdamW moments and gradients (and their sum over micro-batches). */
   stateBytes: number;
-  /** The student's tape over all crops, plus the head's. */
+  /** The student's tape over all crops of one micro-batch, plus the head's. */
   activationBytes: number;
   /** Attention probabilities kept by backends without the fused kernels (webgpu, webgl, cpu). */
   attentionBytes: number;
   totalBytes: number;
   params: number;
+  /** Images per micro-batch the estimate assumes (the batch size when the step is not split). */
+  microBatch: number;
 }
 
 export function paramCount(cfg: RunConfig): { backbone: number; head: number } {
@@ -44,21 +47,22 @@ export function paramCount(cfg: RunConfig): { backbone: number; head: number } {
 }
 
 /**
- * Peak bytes of one training step of `cfg`. `fusedKernels`: the backend runs dinolab's fused
- * attention, LayerNorm and GELU (wasm), which keep no attention probabilities.
+ * Peak bytes of one training step of `cfg`, with the student run in micro-batches of `microBatch`
+ * images (the whole batch by default). `fusedKernels`: the backend runs dinolab's fused attention,
+ * LayerNorm and GELU (wasm), which keep no attention probabilities.
  */
-export function estimateTrainingMemory(cfg: RunConfig, fusedKernels: boolean): MemoryEstimate {
+export function estimateTrainingMemory(cfg: RunConfig, fusedKernels: boolean, microBatch = cfg.train.batchSize): MemoryEstimate {
   const { model: m, augment: a, train: t, head: h } = cfg;
-  const B = t.batchSize;
+  const b = Math.max(1, Math.min(microBatch, t.batchSize));
   const D = m.embedDim;
   const { backbone, head } = paramCount(cfg);
   const params = backbone + head;
-  // student + teacher + AdamW m and v + gradients
-  const stateBytes = 4 * params * 5;
+  // student + teacher + AdamW m and v + gradients; split steps also hold the gradients' running sum
+  const stateBytes = 4 * params * (b < t.batchSize ? 6 : 5);
   const tokens = (side: number) => 1 + (side / m.patchSize) ** 2;
   const crops = [
-    { n: 2 * B, N: tokens(a.globalSize) },
-    { n: a.nLocalCrops * B, N: tokens(a.localSize) },
+    { n: 2 * b, N: tokens(a.globalSize) },
+    { n: a.nLocalCrops * b, N: tokens(a.localSize) },
   ];
   const rows = crops.reduce((s, c) => s + c.n * c.N, 0);
   const views = crops.reduce((s, c) => s + c.n, 0);
@@ -66,7 +70,7 @@ export function estimateTrainingMemory(cfg: RunConfig, fusedKernels: boolean): M
   const perToken = fusedKernels ? FUSED_FLOATS_PER_TOKEN : COMPOSITE_FLOATS_PER_TOKEN;
   const activationBytes = 4 * (m.depth * perToken * D * rows + headFloats);
   const attentionBytes = fusedKernels ? 0 : 4 * m.depth * 3 * m.numHeads * crops.reduce((s, c) => s + c.n * c.N * c.N, 0);
-  return { stateBytes, activationBytes, attentionBytes, totalBytes: stateBytes + activationBytes + attentionBytes, params };
+  return { stateBytes, activationBytes, attentionBytes, totalBytes: stateBytes + activationBytes + attentionBytes, params, microBatch: b };
 }
 
 /**
@@ -78,18 +82,33 @@ export const MEMORY_BUDGET_BYTES: Partial<Record<string, number>> = { wasm: 3.5 
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
-/** Why `cfg` cannot train on `backend` (with what to reduce), or null when it fits. */
-export function memoryRefusal(cfg: RunConfig, backend: string): string | null {
+/**
+ * How the worker runs a step of `cfg` on `backend`: the whole batch when it fits, else the largest
+ * micro-batch that does (the step's result is the same; see StepOptions.microBatch), else null.
+ * Backends with no known bound run the whole batch.
+ */
+export function planMemory(cfg: RunConfig, backend: string): MemoryEstimate | null {
+  const fused = backend === 'wasm';
+  const whole = estimateTrainingMemory(cfg, fused);
   const budget = MEMORY_BUDGET_BYTES[backend];
-  if (budget === undefined) return null;
-  const est = estimateTrainingMemory(cfg, backend === 'wasm');
-  if (est.totalBytes <= budget) return null;
-  // Everything but the state grows with the batch: the largest valid batch that fits.
-  let fits = Math.min(cfg.train.batchSize - 1, LIMITS.maxBatchSize);
-  while (fits > 0 && estimateTrainingMemory({ ...cfg, train: { ...cfg.train, batchSize: fits } }, backend === 'wasm').totalBytes > budget) fits--;
-  const lower = fits > 0 ? `lower the batch size to ${fits} or less, or` : 'use';
+  if (budget === undefined || whole.totalBytes <= budget) return whole;
+  // Memory grows with the micro-batch: bisect for the largest that fits.
+  let lo = 0;
+  let hi = cfg.train.batchSize - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateTrainingMemory(cfg, fused, mid).totalBytes <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? estimateTrainingMemory(cfg, fused, lo) : null;
+}
+
+/** Why `cfg` cannot train on `backend` even one image per micro-batch (with what to reduce), or null. */
+export function memoryRefusal(cfg: RunConfig, backend: string): string | null {
+  if (planMemory(cfg, backend)) return null;
+  const est = estimateTrainingMemory(cfg, backend === 'wasm', 1);
   return (
-    `this run needs about ${gib(est.totalBytes)} per step (weights and optimizer ${gib(est.stateBytes)}, activations ${gib(est.activationBytes + est.attentionBytes)}), ` +
-    `more than the ${gib(budget)} the ${backend} backend can hold: ${lower} fewer or smaller crops, or a smaller model`
+    `even one image at a time, a step needs about ${gib(est.totalBytes)} (weights and optimizer ${gib(est.stateBytes)}, activations ${gib(est.activationBytes + est.attentionBytes)}), ` +
+    `more than the ${gib(MEMORY_BUDGET_BYTES[backend]!)} the ${backend} backend can hold: use fewer or smaller crops, a smaller head (prototypes K), or a smaller model`
   );
 }

@@ -83,6 +83,19 @@ export interface Progress {
   msPerStep: number;
   /** Seconds left at the current speed; null before the speed is known. */
   etaSeconds: number | null;
+  /** Images per micro-batch of the student (the batch size when steps are not split); 0 without a run. */
+  microBatch: number;
+  memory: MemoryReadout;
+}
+
+/** Memory of the backend in use, as the runtime readout shows it. */
+export interface MemoryReadout {
+  /** Bytes of live tensors (tf.memory()), between steps. */
+  tensorBytes: number;
+  /** wasm: bytes the heap has grown to (never shrinks); null elsewhere. */
+  heapBytes: number | null;
+  /** What one run may use on this backend (MEMORY_BUDGET_BYTES); null when the backend states none. */
+  limitBytes: number | null;
 }
 
 export type Network = 'teacher' | 'student';

@@ -5,6 +5,7 @@ import { useStore } from './store';
 
 const progress = (state: Progress['state'], step: number): Progress => ({
   state, step, totalSteps: 100, epoch: 0, epochs: 1, stepsPerEpoch: 100, imagesPerSec: 0, msPerStep: 0, etaSeconds: null,
+  microBatch: 0, memory: { tensorBytes: 0, heapBytes: null, limitBytes: null },
 });
 
 describe('worker events into the store', () => {

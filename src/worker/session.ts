@@ -4,7 +4,7 @@
  * metric read-backs and checkpoints, divergence handling. The DINO recipe itself is DinoRun.
  */
 import { defaultAugment, formatIssues, validateConfig, type RunConfig } from '../shared/config';
-import { memoryRefusal } from '../shared/memory';
+import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../shared/memory';
 import type { TensorMap } from '../shared/host-tensor';
 import type {
   AttentionRequest,
@@ -21,7 +21,8 @@ import type {
 } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { buildSchedules } from '../shared/schedule';
-import { isWasmAbort, resetBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
+import { deviceMemory, isWasmAbort, resetBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
+import { wasmHeapBytes } from '../engine/kernels/wasm-kernels';
 import { restoreCheckpoint, saveCheckpoint, isCheckpoint } from '../engine/checkpoint';
 import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
@@ -99,6 +100,8 @@ export class Session {
    *  checkpoint is stored, so a reload right after the UI shows "paused" finds it. */
   private pauseRequested = false;
   private evaluatorInstance: Evaluator | null = null;
+  /** After the wasm heap ran out mid-run: the micro-batch the run's steps may use at most. */
+  private microBatchCap = Infinity;
 
   constructor(
     private readonly emit: Emit,
@@ -263,6 +266,7 @@ export class Session {
     if (carried) {
       const r = restoreCheckpoint(carried);
       this.run = r.run;
+      this.fitMemory(r.run);
     }
   }
 
@@ -296,6 +300,7 @@ export class Session {
     this.backendGeneration++;
     if (!heap) this.deviceLosses++;
     const lostAt = this.run?.step ?? null;
+    const lostMicroBatch = this.run?.microBatch ?? null;
     await this.stopLoop();
     const drop = (f: () => void) => {
       try {
@@ -319,6 +324,9 @@ export class Session {
       this.backend = { ...info, reason: `${what}; now ${info.name}: ${info.reason}${this.deviceLosses >= 2 ? ' (second loss: WebGPU is not used again in this session)' : ''}` };
       this.watchBackend();
       this.emit({ type: 'backend', backend: this.backend });
+      // The estimate was too low for this machine: the restored run passes half the images at a time.
+      const halved = heap && lostMicroBatch !== null && lostMicroBatch > 1;
+      if (halved) this.microBatchCap = Math.floor(lostMicroBatch / 2);
       const bytes = await this.stored.load().catch(() => null);
       let kept = 'no checkpoint had been stored yet, so start the run again';
       if (bytes) {
@@ -334,7 +342,10 @@ export class Session {
         this.setState('idle');
       }
       const at = lostAt === null ? '' : ` at step ${lostAt}`;
-      const advice = heap ? ' To train on with less memory, stop and start a new run with a smaller batch or fewer crops.' : '';
+      let advice = '';
+      if (halved) {
+        advice = ` Its steps now run in micro-batches of ${this.microBatchCap} images, which need less memory and give the same result.`;
+      } else if (heap) advice = ' To train on with less memory, stop and start a new run with fewer or smaller crops, or a smaller model or head.';
       this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${this.backend.name}; ${kept}.${advice}` });
     } catch (e) {
       this.setState('error');
@@ -414,6 +425,12 @@ export class Session {
       imagesPerSec: last && Number.isFinite(last.imagesPerSec) ? last.imagesPerSec : 0,
       msPerStep: Number.isFinite(ms) ? ms : 0,
       etaSeconds: run && Number.isFinite(ms) ? ((run.totalSteps - run.step) * ms) / 1000 : null,
+      microBatch: run?.microBatch ?? 0,
+      memory: {
+        tensorBytes: deviceMemory().numBytes,
+        heapBytes: wasmHeapBytes(),
+        limitBytes: MEMORY_BUDGET_BYTES[this.backend?.name ?? ''] ?? null,
+      },
     };
     this.emit({ type: 'progress', progress });
   }
@@ -434,7 +451,9 @@ export class Session {
     this.run?.dispose();
     this.run = null;
     this.metrics = [];
+    this.microBatchCap = Infinity;
     this.run = new DinoRun(config, this.store.count, init, center);
+    this.fitMemory(this.run);
     this.setInspected('run');
     this.runDatasetSize = this.store.count;
     this.emitConfigured(config);
@@ -585,6 +604,12 @@ export class Session {
     this.setState('stopped');
   }
 
+  /** Splits the run's steps into micro-batches that fit the backend in use (same result, less memory). */
+  private fitMemory(run: DinoRun): void {
+    const plan = planMemory(run.config, this.backend?.name ?? '');
+    run.microBatch = Math.max(1, Math.min(plan?.microBatch ?? 1, this.microBatchCap));
+  }
+
   private requireRun(): DinoRun {
     if (!this.run) throw new Error('there is no run yet: start training (or restore a checkpoint) first');
     return this.run;
@@ -598,6 +623,7 @@ export class Session {
     const r = restoreCheckpoint(bytes);
     this.run?.dispose();
     this.run = r.run;
+    this.fitMemory(r.run);
     this.setInspected('run');
     this.runDatasetSize = r.datasetSize;
     this.config = r.run.config;

@@ -392,3 +392,12 @@ export function uninstallWasmKernels(): void {
 export function wasmKernelThreads(): number {
   return installed?.pool.threads ?? 1;
 }
+
+/**
+ * Bytes the wasm backend's heap has grown to (its high-water mark: wasm memory never shrinks), or
+ * null on other backends. What the browser holds for dinolab's tensors, allocator slack included.
+ */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  return memoryOf(tf.backend() as unknown as WasmBackend).buffer.byteLength;
+}

@@ -1,7 +1,7 @@
 /** The preset picker and every hyper-parameter, grouped as in the paper, validated as typed. */
 import { useMemo } from 'react';
 import { runPresets, validateConfig } from '../../shared/config';
-import { estimateTrainingMemory, MEMORY_BUDGET_BYTES, memoryRefusal } from '../../shared/memory';
+import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../../shared/memory';
 import { FIELD_GROUPS, issuesByField, getPath } from '../config-fields';
 import { isActive } from '../run-actions';
 import type { PresetName } from '../settings';
@@ -39,20 +39,26 @@ export function PresetPicker() {
   );
 }
 
-/** What a step of this configuration needs in memory on the backend in use, and whether it fits. */
+/** What a step of this configuration needs in memory on the backend in use, and how it fits. */
 function MemoryNote() {
   const config = useStore((s) => s.config);
   const backend = useStore((s) => s.backend?.name ?? null);
   if (!backend) return null;
-  const est = estimateTrainingMemory(config, backend === 'wasm');
+  const plan = planMemory(config, backend);
   const budget = MEMORY_BUDGET_BYTES[backend];
-  const refusal = memoryRefusal(config, backend);
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  if (!plan) {
+    return (
+      <p className="field-error" role="alert" data-testid="memory-estimate">
+        {`Too large for ${backend}: ${memoryRefusal(config, backend)}.`}
+      </p>
+    );
+  }
+  const B = config.train.batchSize;
+  const split = plan.microBatch < B ? ` in micro-batches of ${plan.microBatch} images (${Math.ceil(B / plan.microBatch)} per step; same result as the whole batch of ${B})` : '';
   return (
-    <p className={refusal ? 'field-error' : 'note'} role={refusal ? 'alert' : undefined} data-testid="memory-estimate">
-      {refusal
-        ? `Too large for ${backend}: ${refusal}.`
-        : `Memory per training step: about ${gib(est.totalBytes)} on ${backend}${budget ? ` (of ${gib(budget)})` : ''}, for ${(est.params / 1e6).toFixed(1)} M parameters.`}
+    <p className="note" data-testid="memory-estimate">
+      {`Memory per training step: about ${gib(plan.totalBytes)} on ${backend}${budget ? ` (of ${gib(budget)})` : ''}${split}, for ${(plan.params / 1e6).toFixed(1)} M parameters.`}
     </p>
   );
 }

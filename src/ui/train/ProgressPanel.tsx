@@ -1,10 +1,26 @@
 /** Where the run is: epoch, step, speed, ETA and the backend running it. */
 import { formatCount, formatDuration, formatParams } from '../format';
+import type { MemoryReadout } from '../../shared/protocol';
 import { useStore } from '../store';
+
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+
+/** "1.23 GiB of 3.50 GiB": the heap the backend holds (wasm) or its live tensors, and its limit. */
+function memoryText(m: MemoryReadout): string {
+  const used = m.heapBytes ?? m.tensorBytes;
+  return m.limitBytes ? `${gib(used)} of ${gib(m.limitBytes)}` : gib(used);
+}
+
+function memoryTitle(m: MemoryReadout): string {
+  const heap = m.heapBytes !== null ? `; the wasm heap has grown to ${gib(m.heapBytes)} (it never shrinks)` : '';
+  const limit = m.limitBytes ? `; a run may use ${gib(m.limitBytes)} on this backend` : '; this backend states no limit';
+  return `Live tensors between steps: ${gib(m.tensorBytes)}${heap}${limit}.`;
+}
 
 export function ProgressPanel() {
   const p = useStore((s) => s.progress);
-  const backend = useStore((s) => s.backend?.name);
+  const backend = useStore((s) => s.backend);
+  const batch = useStore((s) => s.configured?.config.train.batchSize ?? null);
   const paramCount = useStore((s) => s.configured?.paramCount ?? null);
   const workerCount = useStore((s) => s.workerDataset?.count ?? null);
   const fraction = p && p.totalSteps > 0 ? p.step / p.totalSteps : 0;
@@ -43,7 +59,19 @@ export function ProgressPanel() {
         </div>
         <div>
           <dt>Backend</dt>
-          <dd>{backend ?? '—'}</dd>
+          <dd data-testid="runtime-backend">{backend ? `${backend.name}${backend.threads ? `, ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Memory</dt>
+          <dd data-testid="runtime-memory" title={p ? memoryTitle(p.memory) : undefined}>
+            {p ? memoryText(p.memory) : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>Micro-batches</dt>
+          <dd data-testid="runtime-micro-batch" title="Images per student pass: a step split into micro-batches sums their gradients, so it equals the whole batch.">
+            {p && p.microBatch > 0 && batch ? (p.microBatch < batch ? `${Math.ceil(batch / p.microBatch)} × ${p.microBatch}` : `whole batch (${batch})`) : '—'}
+          </dd>
         </div>
         <div>
           <dt>Parameters</dt>
