@@ -1,6 +1,7 @@
 /**
  * npm run bench -- [--backends wasm,webgpu] [--inspect s16-224,s8-224,s8-448] [--train small,default]
  *                  [--features s8-224] [--steps 5] [--reps 3] [--no-build] [--no-peers] [--threads N]
+ *                  [--micro-batches 16,8] (each training row again with the student in micro-batches)
  *
  * Builds the app, serves it cross-origin isolated (vite preview), and drives Debian Chromium
  * through the app's own training worker (the test harness page, src/worker/harness.html): the
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   const featureRows = arg('features', 's8-224').split(',').filter((k) => k && k !== 'none');
   const trainRows = arg('train', 'small,default').split(',').filter((k) => k && k !== 'none') as ('small' | 'default')[];
   const steps = Number(arg('steps', '5'));
+  const microBatches = arg('micro-batches', '').split(',').filter(Boolean).map(Number);
   const reps = Number(arg('reps', '3'));
   const load0 = os.loadavg();
   if (!flag('no-build')) execSync('npx vite build', { cwd: root, stdio: 'inherit' });
@@ -182,11 +184,16 @@ async function main(): Promise<void> {
         console.log(`${backend}: CLS features ${row.model} ${row.size} px, batches of 8: ${per.toFixed(0)} ms per image (${(r.gflops as number).toFixed(1)} GFLOP/s; 1000 images in ${((per * 1000) / 60000).toFixed(1)} min)`);
       }
       for (const head of trainRows) {
-        const r = await runJob(page, { kind: 'train', config: benchTrainConfig(head), steps });
-        const { memory: mem, ...rest } = r as { memory: Record<string, unknown>[] };
-        train.push({ backend, head, ...rest, utilisation: (r.gflops as number) / (mm.gflops as number) });
-        memory.push(...mem.map((m) => ({ backend, head, ...m })));
-        console.log(`${backend}: train (${head} head) ${(r.msPerStep as number).toFixed(0)} ms/step, ${(r.imgPerSec as number).toFixed(1)} img/s, ${(r.gflops as number).toFixed(1)} GFLOP/s, ${r.dispatchesPerStep} kernels/step`);
+        for (const microBatch of [undefined, ...microBatches]) {
+          const r = await runJob(page, { kind: 'train', config: benchTrainConfig(head), steps, microBatch });
+          const { memory: mem, ...rest } = r as { memory: Record<string, unknown>[] };
+          train.push({ backend, head, ...rest, utilisation: (r.gflops as number) / (mm.gflops as number) });
+          memory.push(...mem.map((m) => ({ backend, head, microBatch: r.microBatch, ...m })));
+          console.log(
+            `${backend}: train (${head} head, micro-batch ${r.microBatch}) ${(r.msPerStep as number).toFixed(0)} ms/step, ${(r.imgPerSec as number).toFixed(1)} img/s, ` +
+              `${(r.gflops as number).toFixed(1)} GFLOP/s, ${r.dispatchesPerStep} kernels/step, peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB`,
+          );
+        }
       }
     }
     longest = await longestTask(page);
@@ -210,7 +217,7 @@ async function main(): Promise<void> {
     const ms = r.msPerImage as number;
     console.log(`| inspect ${r.model} ${r.size} px | ${r.backend} | ${r.threads ?? '-'} | ${ms.toFixed(0)} ms | ${peer ? `${peer.msPerImage.toFixed(0)} ms` : peer === undefined ? 'not run' : ''} | ${peer ? `${(peer.msPerImage / ms).toFixed(2)}x` : ''} |`);
   }
-  for (const r of train) console.log(`| train step, ${r.head} head | ${r.backend} | ${r.threads ?? '-'} | ${(r.msPerStep as number).toFixed(0)} ms (${(r.imgPerSec as number).toFixed(1)} img/s) | | |`);
+  for (const r of train) console.log(`| train step, ${r.head} head, micro-batch ${r.microBatch} | ${r.backend} | ${r.threads ?? '-'} | ${(r.msPerStep as number).toFixed(0)} ms (${(r.imgPerSec as number).toFixed(1)} img/s) | | |`);
   console.log(`\nload ${load0.map((x) => x.toFixed(1)).join(' ')} -> ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; longest main-thread task ${longest.toFixed(0)} ms; wrote bench-results/latest.json`);
 }
 

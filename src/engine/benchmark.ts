@@ -15,7 +15,7 @@ import { vitCls } from './vit';
 import { Rng } from '../shared/rng';
 
 /** Forward FLOPs of the backbone on B images of H x W: patch embedding, every block, no head. */
-export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { lastBlockCLSRowOnly?: boolean } = {}): number {
+export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { lastBlockCLSRowOnly?: boolean; clsOnly?: boolean } = {}): number {
   const P = (H / c.patchSize) * (W / c.patchSize);
   const N = 1 + P;
   const D = c.embedDim;
@@ -25,7 +25,12 @@ export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { 
   const attn = 4 * N * N * D; // scores and weighted sum
   const blocks = c.depth * (linear + attn);
   // The inspector stops the last block at its qkv and one query's scores.
-  const saved = opts.lastBlockCLSRowOnly ? 2 * N * D * (D + 2 * F) + attn - 2 * N * D : 0;
+  // With clsOnly (features, training) it computes qkv of every token, then CLS's row alone.
+  const saved = opts.lastBlockCLSRowOnly
+    ? 2 * N * D * (D + 2 * F) + attn - 2 * N * D
+    : opts.clsOnly
+      ? 2 * (N - 1) * D * (D + 2 * F) + attn - 4 * N * D
+      : 0;
   return B * (embed + blocks - saved);
 }
 
@@ -40,8 +45,8 @@ export function headFlops(h: HeadConfig, D: number): number {
 export function trainStepFlops(cfg: RunConfig): number {
   const a = cfg.augment;
   const B = cfg.train.batchSize;
-  const g = vitFlops(cfg.model, 2 * B, a.globalSize, a.globalSize) + 2 * B * headFlops(cfg.head, cfg.model.embedDim);
-  const l = vitFlops(cfg.model, a.nLocalCrops * B, a.localSize, a.localSize) + a.nLocalCrops * B * headFlops(cfg.head, cfg.model.embedDim);
+  const g = vitFlops(cfg.model, 2 * B, a.globalSize, a.globalSize, { clsOnly: true }) + 2 * B * headFlops(cfg.head, cfg.model.embedDim);
+  const l = vitFlops(cfg.model, a.nLocalCrops * B, a.localSize, a.localSize, { clsOnly: true }) + a.nLocalCrops * B * headFlops(cfg.head, cfg.model.embedDim);
   return g + 3 * (g + l);
 }
 
@@ -136,7 +141,7 @@ export async function benchFeatures(vit: ViTConfig, size: number, batch: number,
     await once();
     const msPerBatch: number[] = [];
     for (let i = 0; i < reps; i++) msPerBatch.push(await once());
-    const flops = vitFlops(vit, batch, size, size);
+    const flops = vitFlops(vit, batch, size, size, { clsOnly: true });
     const ms = median(msPerBatch);
     return { batch, msPerImage: ms / batch, msPerBatch, flops, gflops: flops / ms / 1e6 };
   } finally {
@@ -153,11 +158,15 @@ export interface TrainBench {
   /** Kernels one step dispatches. */
   dispatchesPerStep: number;
   peakBytes: number;
+  microBatch: number;
   memory: { step: number; numTensors: number; numBytes: number }[];
 }
 
-/** `steps` DINO steps of `cfg` on random 64 x 64 images (one extra, first step timed apart). */
-export async function benchTrain(cfg: RunConfig, steps: number, onStep?: (step: number) => void): Promise<TrainBench> {
+/**
+ * `steps` DINO steps of `cfg` on random 64 x 64 images (one extra, first step timed apart), the
+ * student in micro-batches of `microBatch` images (default: the whole batch).
+ */
+export async function benchTrain(cfg: RunConfig, steps: number, onStep?: (step: number) => void, microBatch = cfg.train.batchSize): Promise<TrainBench> {
   const rng = new Rng(3);
   const n = Math.max(cfg.train.batchSize * 2, 8);
   const store = new ImageStore();
@@ -171,6 +180,7 @@ export async function benchTrain(cfg: RunConfig, steps: number, onStep?: (step: 
     })),
   );
   const run = new DinoRun(cfg, store.count);
+  run.microBatch = microBatch;
   const memory: TrainBench['memory'] = [];
   try {
     let t0 = performance.now();
@@ -201,6 +211,7 @@ export async function benchTrain(cfg: RunConfig, steps: number, onStep?: (step: 
       gflops: flopsPerStep / msPerStep / 1e6,
       dispatchesPerStep: prof.kernels.length,
       peakBytes: prof.peakBytes,
+      microBatch,
       memory,
     };
   } finally {

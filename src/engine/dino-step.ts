@@ -143,7 +143,7 @@ export function dinoStep(
   const nLocal = locals ? locals.shape[0] / B : 0;
 
   // ---- teacher: global crops only, no gradient ------------------------------------------
-  const teacherOutput = tf.tidy(() => dinoHead(m.teacher, m.head, vitForward(m.teacher, m.vit, globals).cls!));
+  const teacherOutput = tf.tidy(() => dinoHead(m.teacher, m.head, vitForward(m.teacher, m.vit, globals, { clsOnly: true }).cls!));
   // The targets of the whole batch, for the entropy (the loss makes the same ones per micro-batch).
   const probs = tf.tidy(() => teacherTargets(teacherOutput, hp.centering ? m.center : null, hp.teacherTemp));
 
@@ -166,8 +166,8 @@ export function dinoStep(
     const mG = masksG.map((t) => t && part(t, 2));
     const mL = masksL.map((t) => t && part(t, nLocal));
     const { value, grads } = tf.variableGrads(() => {
-      const feats = [vitForward(m.student, m.vit, g, { dropPath: mG }).cls!];
-      if (l) feats.push(vitForward(m.student, m.vit, l, { dropPath: mL }).cls!);
+      const feats = [vitForward(m.student, m.vit, g, { dropPath: mG, clsOnly: true }).cls!];
+      if (l) feats.push(vitForward(m.student, m.vit, l, { dropPath: mL, clsOnly: true }).cls!);
       const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
       const r = dinoLoss({
         student: out,

@@ -57,6 +57,34 @@ describe('ViT forward', () => {
     tf.dispose([...full, ...chunked, ...row, x, ...Object.values(p)]);
   });
 
+  it('computes CLS alone in the last block (clsOnly) exactly as the whole forward, with the same gradients', async () => {
+    const vars: Record<string, tf.Variable> = {};
+    for (const [n, t] of initDinoParams(vit, head, 2)) if (n.startsWith('backbone.')) vars[n] = tf.variable(tf.tensor(t.data, t.shape));
+    const x = tf.randomNormal([3, 3, 12, 16], 0, 1, 'float32', 4);
+    const masks = [tf.tensor1d([1, 0, 1]), tf.tensor1d([1.25, 1.25, 0])];
+    const names = Object.keys(vars);
+    const run = (clsOnly: boolean) =>
+      tf.variableGrads(() => {
+        const o = vitForward(vars, vit, x, { dropPath: masks, clsOnly });
+        expect(o.tokens === undefined).toBe(clsOnly);
+        return tf.sum(tf.mul(o.cls!, tf.linspace(-1, 1, 3 * 16).reshape([3, 16]))) as tf.Scalar;
+      }, names.map((n) => vars[n]));
+    const full = run(false);
+    const lean = run(true);
+    expect((await lean.value.data())[0]).toBeCloseTo((await full.value.data())[0], 5);
+    for (const n of names) {
+      const a = await full.grads[vars[n].name].data();
+      const b = await lean.grads[vars[n].name].data();
+      let worst = 0;
+      a.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - b[k]))));
+      expect(worst, n).toBeLessThan(1e-5);
+    }
+    const inference = tf.tidy(() => [vitForward(vars, vit, x).cls!, vitForward(vars, vit, x, { clsOnly: true }).cls!]);
+    const [c0, c1] = await Promise.all(inference.map((t) => t.data()));
+    c0.forEach((v, k) => expect(c1[k]).toBeCloseTo(v, 5));
+    tf.dispose([x, ...masks, ...inference, full.value, lean.value, ...Object.values(full.grads), ...Object.values(lean.grads), ...Object.values(vars)]);
+  });
+
   it('rejects images whose shape does not fit, naming both shapes', () => {
     const p = upload();
     const x = tf.zeros([1, 3, 15, 16]);

@@ -172,6 +172,44 @@ function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: nu
   return tf.reshape(tf.mul(tf.reshape(branch, [B, N, D]), tf.reshape(mask, [B, 1, 1])), [B * N, D]);
 }
 
+/**
+ * The CLS token's attention output in a block, (B, D): its query against every token's key and
+ * value, from qkv (B*N, 3D). What the last block needs when only CLS leaves the network.
+ */
+function clsAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
+  const D = qkv.shape[1] / 3;
+  const hd = D / nh;
+  const t = tf.reshape(qkv, [B, N, 3, nh, hd]);
+  const q = tf.reshape(tf.slice(t, [0, 0, 0, 0, 0], [B, 1, 1, nh, hd]), [B * nh, 1, hd]);
+  const kv = tf.transpose(tf.slice(t, [0, 0, 1, 0, 0], [B, N, 2, nh, hd]), [2, 0, 3, 1, 4]); // (2, B, nh, N, hd)
+  const [k, v] = tf.unstack(kv).map((x) => tf.reshape(x, [B * nh, N, hd]));
+  const probs = tf.softmax(tf.mul(tf.matMul(q, k, false, true), hd ** -0.5)); // (B*nh, 1, N)
+  return tf.reshape(tf.matMul(probs, v), [B, D]) as tf.Tensor2D; // heads in order, as the merge of all tokens
+}
+
+/**
+ * A block whose output is read only at CLS (the last block, when only CLS features leave the
+ * network): keys and values of every token, then the query, projection and MLP of CLS alone.
+ * Returns CLS's output, (B, D): the same values as block()'s CLS rows, at about a quarter of the work.
+ */
+function clsBlock(p: Params, c: ViTConfig, a: BlockArgs): tf.Tensor2D {
+  const { i, x, B, N, mask } = a;
+  const pre = `backbone.blocks.${i}.`;
+  const D = c.embedDim;
+  const h1 = layerNorm(x, param(p, `${pre}norm1.weight`), param(p, `${pre}norm1.bias`), c.lnEps);
+  const qkv = linear(h1, param(p, `${pre}attn.qkv.weight`), c.qkvBias ? param(p, `${pre}attn.qkv.bias`) : undefined); // (B*N, 3D)
+  const att = linear(clsAttention(qkv, B, N, c.numHeads), param(p, `${pre}attn.proj.weight`), param(p, `${pre}attn.proj.bias`));
+  const xCls = tf.reshape(tf.slice(tf.reshape(x, [B, N, D]), [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
+  const x1 = tf.add(xCls, dropPath(att, mask, B, 1, D)) as tf.Tensor2D;
+  const h2 = layerNorm(x1, param(p, `${pre}norm2.weight`), param(p, `${pre}norm2.bias`), c.lnEps);
+  const m = linear(
+    gelu(linear(h2, param(p, `${pre}mlp.fc1.weight`), param(p, `${pre}mlp.fc1.bias`))),
+    param(p, `${pre}mlp.fc2.weight`),
+    param(p, `${pre}mlp.fc2.bias`),
+  );
+  return tf.add(x1, dropPath(m, mask, B, 1, D)) as tf.Tensor2D;
+}
+
 export interface BlockOut {
   x?: tf.Tensor2D; // (B*N, D); absent when only the attention was asked for
   attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities (or (B, nh, 1, N) for one query row), when asked for
@@ -220,6 +258,11 @@ export interface ForwardOptions {
   attentionQuery?: number;
   /** Attention-weight count above which heads are computed one at a time (tests lower it). */
   chunkAttentionAbove?: number;
+  /**
+   * Only CLS features are wanted (training, k-NN features): the last block computes CLS's row
+   * alone (clsBlock), and `tokens` is absent. Not with the attention options.
+   */
+  clsOnly?: boolean;
 }
 
 export interface ForwardOut {
@@ -241,6 +284,7 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
   const attentionOnly = opts.attentionOfBlock !== undefined;
   const last = opts.attentionOfBlock ?? c.depth - 1;
   if (last < 0 || last >= c.depth) throw new Error(`block ${last} out of range 0..${c.depth - 1}`);
+  const clsOnly = !!opts.clsOnly && !attentionOnly && !opts.withAttention && opts.attentionQuery === undefined;
   const lastWant: AttentionWant =
     opts.attentionQuery !== undefined ? { queryRow: opts.attentionQuery } : attentionOnly || opts.withAttention ? 'all' : 'none';
   // Without a gradient tape nothing of a block is needed after it: free its intermediates then
@@ -248,7 +292,7 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
   const inference = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0;
   let h = tf.reshape(prepareTokens(p, c, x), [B * N, D]) as tf.Tensor2D;
   let attn: tf.Tensor4D | undefined;
-  for (let i = 0; i <= last; i++) {
+  for (let i = 0; i <= last - (clsOnly ? 1 : 0); i++) {
     // Probabilities are kept only for the block whose attention is returned (never in training).
     const want = i === last && !opts.dropPath ? lastWant : 'none';
     const args: BlockArgs = { i, x: h, B, N, mask: opts.dropPath?.[i], want, chunkAbove: opts.chunkAttentionAbove, probsOnly: attentionOnly && i === last };
@@ -260,6 +304,12 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
     attn = out.attn;
   }
   if (attentionOnly) return { attn, grid };
+  if (clsOnly) {
+    const args: BlockArgs = { i: last, x: h, B, N, mask: opts.dropPath?.[last] };
+    const xCls = inference ? tf.tidy(() => clsBlock(p, c, args)) : clsBlock(p, c, args);
+    if (inference) h.dispose();
+    return { cls: layerNorm(xCls, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps), grid };
+  }
   const normed = layerNorm(h, param(p, 'backbone.norm.weight'), param(p, 'backbone.norm.bias'), c.lnEps);
   const tokens = tf.reshape(normed, [B, N, D]) as tf.Tensor3D;
   const cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
@@ -268,7 +318,7 @@ export function vitForward(p: Params, c: ViTConfig, x: tf.Tensor, opts: ForwardO
 
 /** CLS features (B, D), tidied; the caller owns the result. */
 export function vitCls(p: Params, c: ViTConfig, x: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => vitForward(p, c, x).cls as tf.Tensor2D);
+  return tf.tidy(() => vitForward(p, c, x, { clsOnly: true }).cls as tf.Tensor2D);
 }
 
 /** Softmax attention of block `blockIndex` (default last), (B, nh, N, N); the caller owns it. */

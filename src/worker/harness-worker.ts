@@ -46,14 +46,14 @@ type BenchJob =
   | { kind: 'matmul'; size: number }
   | { kind: 'inspect'; vit: ViTConfig; size: number; reps: number }
   | { kind: 'features'; vit: ViTConfig; size: number; batch: number }
-  | { kind: 'train'; config: RunConfig; steps: number };
+  | { kind: 'train'; config: RunConfig; steps: number; microBatch?: number };
 
 async function bench(job: BenchJob): Promise<unknown> {
   const where = { backend: tf.getBackend(), threads: tf.getBackend() === 'wasm' ? wasmKernelThreads() : undefined };
   if (job.kind === 'matmul') return { ...where, ...(await benchMatMul(job.size)) };
   if (job.kind === 'inspect') return { ...where, ...(await benchInspect(job.vit, job.size, job.reps)) };
   if (job.kind === 'features') return { ...where, ...(await benchFeatures(job.vit, job.size, job.batch)) };
-  return { ...where, ...(await benchTrain(job.config, job.steps)) };
+  return { ...where, ...(await benchTrain(job.config, job.steps, undefined, job.microBatch)) };
 }
 
 startWorker(scope, (data) => {
