@@ -28,9 +28,10 @@ import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../src/engine/backend';
 import { DinoRun } from '../src/engine/dino-run';
 import { ImageStore, imagesFromGrayscale } from '../src/engine/image-store';
-import { knnClassify } from '../src/engine/knn';
-import { centerViews } from '../src/engine/multi-crop';
-import { vitCls } from '../src/engine/vit';
+import { pixelFeatures } from '../src/engine/eval/features';
+import type { EvalTransform } from '../src/engine/eval/eval-transform';
+import { knnOfRows, modelKnn, type KnnRule, type LabelledImages } from '../src/engine/knn';
+import { runModel } from '../src/engine/model-source';
 import { defaultAugment, defaultTrain, formatIssues, validateConfig, type RunConfig } from '../src/shared/config';
 import type { MetricRow } from '../src/shared/protocol';
 
@@ -324,44 +325,19 @@ function checkDataDir(dir: string, def: BenchDef): void {
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
-/** Teacher CLS features of all images of `store` on the un-augmented normalised views, [N, D]. */
-function teacherFeatures(run: DinoRun, store: ImageStore, size: number, chunk = 250): tf.Tensor2D {
-  const parts: tf.Tensor2D[] = [];
-  for (let s = 0; s < store.count; s += chunk) {
-    const idx = Int32Array.from({ length: Math.min(chunk, store.count - s) }, (_, i) => s + i);
-    const views = centerViews(store, idx, size, run.config.augment);
-    parts.push(vitCls(run.model.teacher, run.config.model, views));
-    views.dispose();
-  }
-  const out = tf.concat(parts, 0) as tf.Tensor2D;
-  parts.forEach((p) => p.dispose());
-  return out;
-}
-
-/** Flattened normalised 3 x S x S pixels, [N, 3 S^2]. */
-function pixelFeatures(store: ImageStore, size: number, cfg: RunConfig): tf.Tensor2D {
-  const idx = Int32Array.from({ length: store.count }, (_, i) => i);
-  return tf.tidy(() => {
-    const views = centerViews(store, idx, size, cfg.augment);
-    return tf.reshape(views, [store.count, -1]) as tf.Tensor2D;
-  });
-}
-
 interface KnnEval {
   top1: number;
   top5: number;
   ms: number;
 }
 
-async function knnEval(
-  trainF: tf.Tensor2D,
-  trainLabels: Int32Array,
-  testF: tf.Tensor2D,
-  testLabels: Int32Array,
-  def: BenchDef,
-): Promise<{ top1: number; top5: number }> {
-  const r = await knnClassify(trainF, trainLabels, testF, testLabels, def.knn.num_classes, def.knn.k, def.knn.T);
-  return { top1: r.top1, top5: r.top5 };
+/**
+ * The benchmark's k-NN input: each 28 x 28 image as it is (no resize: the eval transform with
+ * resize = crop = the image side is the identity), /255, normalised.
+ */
+function knnTransform(config: RunConfig): EvalTransform {
+  const S = config.augment.globalSize;
+  return { resize: S, crop: S, mean: config.augment.mean, std: config.augment.std };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,10 +433,14 @@ async function main(): Promise<void> {
   const threads = 1;
 
   const trainStore = new ImageStore();
-  trainStore.add(imagesFromGrayscale(train.gray, train.labels, CLASSES, train.width, train.height, 'train-'));
-  const testStore = new ImageStore();
-  testStore.add(imagesFromGrayscale(test.gray, test.labels, CLASSES, test.width, test.height, 'test-'));
-  const S = config.augment.globalSize;
+  const trainImages = imagesFromGrayscale(train.gray, train.labels, CLASSES, train.width, train.height, 'train-');
+  trainStore.add(trainImages);
+  const testImages = imagesFromGrayscale(test.gray, test.labels, CLASSES, test.width, test.height, 'test-');
+  // k-NN: the training images with their labels are the memory bank, the t10k images the queries.
+  const bank: LabelledImages = { images: trainImages, labels: trainLabels };
+  const queries: LabelledImages = { images: testImages, labels: testLabels };
+  const transform = knnTransform(config);
+  const rule: KnnRule = { numClasses: def.knn.num_classes, k: def.knn.k, temperature: def.knn.T };
 
   const cpus = os.cpus();
   const setup = {
@@ -506,11 +486,11 @@ async function main(): Promise<void> {
 
   // ---- raw-pixel baseline -------------------------------------------------------------------
   const tPix = performance.now();
-  const pixTrain = pixelFeatures(trainStore, S, config);
-  const pixTest = pixelFeatures(testStore, S, config);
-  const pixel = await knnEval(pixTrain, trainLabels, pixTest, testLabels, def);
-  pixTrain.dispose();
-  pixTest.dispose();
+  const pixel = await knnOfRows(
+    { features: pixelFeatures(bank.images, transform), labels: bank.labels },
+    { features: pixelFeatures(queries.images, transform), labels: queries.labels },
+    rule,
+  );
   const pixelBaseline = {
     ours: pixel.top1,
     top5: pixel.top5,
@@ -527,11 +507,7 @@ async function main(): Promise<void> {
 
   const evalKnn = async (epoch: number): Promise<KnnEval> => {
     const t0 = performance.now();
-    const trF = teacherFeatures(run, trainStore, S);
-    const teF = teacherFeatures(run, testStore, S);
-    const r = await knnEval(trF, trainLabels, teF, testLabels, def);
-    trF.dispose();
-    teF.dispose();
+    const r = await modelKnn(runModel(run, 'teacher'), bank, queries, { transform, rule, batchSize: 250 });
     const ms = performance.now() - t0;
     knnCount++;
     console.log(`  epoch ${epoch}: teacher k-NN top-1 ${r.top1.toFixed(1)} % (top-5 ${r.top5.toFixed(1)} %) [${(ms / 1000).toFixed(1)} s]`);
@@ -659,7 +635,6 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
   run.dispose();
   trainStore.dispose();
-  testStore.dispose();
 }
 
 main().catch((e: unknown) => {

@@ -4,7 +4,6 @@
  * and answers k-NN, embedding (t-SNE, PCA) and retrieval requests on them. Session routes the
  * commands here; the maths is in engine/eval.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { EmbedMethod, FeatureRequest, FeatureSource, FeatureSummary, KnnReport, KnnSettings, WorkerEvent } from '../shared/protocol';
 import type { ImageStore } from '../engine/image-store';
 import { resizeForCrop, transformKey, type EvalTransform } from '../engine/eval/eval-transform';
@@ -15,8 +14,8 @@ import { pca } from '../engine/eval/pca';
 import { SKLEARN_TSNE, Tsne } from '../engine/eval/tsne';
 import { Rng } from '../shared/rng';
 import { UMAP } from 'umap-js';
-import { dinoShapes } from '../engine/param-shapes';
-import { disposeParams, initDinoParams, type Params } from '../engine/params';
+import { randomModel } from '../engine/model-source';
+import { disposeParams } from '../engine/params';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../shared/config';
 
 /** The raw-pixel baseline's crop side: small, so its k-NN stays quick (3 * 32 * 32 = 3072 dims). */
@@ -78,7 +77,7 @@ export class Evaluator {
     };
     await run('model', model, `${what}: CLS features`);
     if (req.baselines) {
-      const random = randomModel(model);
+      const random = randomModel(model.config, RANDOM_INIT_SEED);
       try {
         await run('random', random, 'baseline: randomly initialised ViT');
       } finally {
@@ -184,15 +183,4 @@ export class Evaluator {
     const distances = Float32Array.from(order, (j) => (metric === 'cosine' ? d[j] / 2 : Math.sqrt(d[j])));
     this.emit({ type: 'neighbors', requestId, index, indices: Int32Array.from(order), distances });
   }
-}
-
-/** A randomly initialised (seeded) ViT of the model's shape: the "no training" baseline. */
-function randomModel(m: FeatureModel): FeatureModel {
-  // The backbone is initialised before the head from one seeded stream, so a small head (unused) changes nothing.
-  const head = { outDim: 8, hiddenDim: 8, bottleneckDim: 8, nlayers: 1, normLastLayer: true };
-  const host = initDinoParams(m.config, head, RANDOM_INIT_SEED);
-  const params: Params = {};
-  const backbone = new Set(dinoShapes(m.config, head).map(([n]) => n).filter((n) => n.startsWith('backbone.')));
-  for (const [name, t] of host) if (backbone.has(name)) params[name] = tf.tensor(t.data, t.shape);
-  return { params, config: m.config };
 }

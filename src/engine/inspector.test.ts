@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { microRunConfig } from '../shared/micro-config';
 import { Rng } from '../shared/rng';
-import { disposeParams, initDinoParams, type Params } from '../engine/params';
-import { computePatchViews } from './inspect';
+import { computePatchViews } from './inspector';
+import { disposeParams, initDinoParams, type Params } from './params';
 
 describe('computePatchViews (inspector: patch PCA and rollout)', () => {
   beforeAll(async () => {
