@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type RunConfig } from '../shared/config';
 import { shapeStr, type HostTensor, type TensorMap } from '../shared/host-tensor';
-import type { MetricRow } from '../shared/protocol';
+import { METRIC_FIELDS, type MetricRow } from '../shared/protocol';
 import { Rng, type RngState } from '../shared/rng';
 import { DinoRun } from './dino-run';
 import { dinoShapes } from './param-shapes';
@@ -21,10 +21,6 @@ import { readSafetensors, writeSafetensors } from './weights/safetensors';
 const META_KEY = 'dinolab.checkpoint';
 /** Most steps a stored run may have: 2^22, three float64 schedules of 32 MB each; at 0.1 s a step, 5 days of training. */
 export const MAX_RUN_STEPS = 2 ** 22;
-const METRIC_FIELDS: (keyof MetricRow)[] = [
-  'step', 'epoch', 'loss', 'teacherEntropy', 'kl', 'centerNorm', 'lr', 'wd', 'momentum', 'teacherTemp',
-  'msPerStep', 'imagesPerSec', 'numTensors', 'numBytes',
-];
 
 interface CheckpointMeta {
   version: 1;

@@ -63,6 +63,17 @@ export interface MetricRow {
   numBytes: number;
 }
 
+export type MetricField = keyof MetricRow;
+
+/**
+ * Every MetricRow field, in one fixed order: the columns of a checkpoint's `metrics` tensor (read
+ * back by position, so append, never reorder), of the metric table and of its CSV export.
+ */
+export const METRIC_FIELDS: readonly MetricField[] = [
+  'step', 'epoch', 'loss', 'teacherEntropy', 'kl', 'centerNorm', 'lr', 'wd', 'momentum', 'teacherTemp',
+  'msPerStep', 'imagesPerSec', 'numTensors', 'numBytes',
+];
+
 /** Precomputed per-iteration schedules (one value per step; teacherTemp one per epoch). */
 export interface Schedules {
   lr: Float64Array;
