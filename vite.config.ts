@@ -19,6 +19,12 @@ const cspMeta: Plugin = {
   transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: csp }, injectTo: 'head-prepend' }],
 };
 
+// The unit tests run the kernels' relaxed-SIMD build, as Chromium does (src/engine/kernels/
+// kernel-pool.ts picks it where the engine validates it). Node 20 validates relaxed SIMD only behind
+// a V8 flag: this 37-byte module (one f32x4.relaxed_madd) tells whether the flag is needed.
+const relaxedProbe = Uint8Array.from(Buffer.from('0061736d010000000108016003' + '7b7b7b017b030201000a0d010b00200020012002fd85020b', 'hex'));
+const relaxedSimdArgs = WebAssembly.validate(relaxedProbe) ? [] : ['--experimental-wasm-relaxed-simd'];
+
 export default defineConfig({
   plugins: [react(), cspMeta],
   server: { headers: isolation, port: 5173, strictPort: true },
@@ -50,5 +56,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    execArgv: relaxedSimdArgs,
   },
 });

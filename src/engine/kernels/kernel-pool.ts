@@ -7,7 +7,7 @@
  * (Atomics.wait), so a call costs no message passing: write the arguments, bump the generation,
  * run this thread's share, wait for the others' count to reach zero.
  */
-import { kernelsWasm, kernelsWasmShared } from './kernels-wasm';
+import { kernelsWasm, kernelsWasmRelaxed, kernelsWasmShared, kernelsWasmSharedRelaxed } from './kernels-wasm';
 
 /** The kernels, by the index the pool threads call them with. */
 export const KERNELS = ['gemm', 'transpose', 'attention', 'attention_grad', 'layernorm', 'layernorm_grad', 'layernorm_grad_params', 'gelu', 'gelu_grad', 'hue_shift', 'slice', 'column_sums'] as const;
@@ -90,6 +90,8 @@ export class KernelPool {
     memory: WebAssembly.Memory,
     ctrl: number,
     private readonly allocations: number[],
+    /** The module in use is the relaxed-SIMD build (fused multiply-add in the matrix products). */
+    readonly relaxedSimd: boolean,
   ) {
     if (workers.length) {
       this.i32 = new Int32Array(memory.buffer, ctrl, CTRL_SLOTS);
@@ -106,9 +108,13 @@ export class KernelPool {
    * Instantiates the kernels on `memory` and, when it is shared and `threads` > 1, starts
    * threads - 1 pool workers (Blob workers, as tfjs's own pthreads are).
    */
-  static async create(memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<KernelPool> {
+  static async create(memory: WebAssembly.Memory, heap: Heap, threads: number, relaxed = true): Promise<KernelPool> {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = await WebAssembly.compile(decode(shared ? kernelsWasmShared : kernelsWasm) as BufferSource);
+    // Relaxed SIMD (fused multiply-add in the matrix products) wherever the engine validates it.
+    let bytes = decode(shared ? kernelsWasmSharedRelaxed : kernelsWasmRelaxed);
+    const isRelaxed = relaxed && WebAssembly.validate(bytes as BufferSource);
+    if (!isRelaxed) bytes = decode(shared ? kernelsWasmShared : kernelsWasm);
+    const module = await WebAssembly.compile(bytes as BufferSource);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const k = instance.exports as unknown as KernelExports;
     const allocations: number[] = [];
@@ -146,7 +152,7 @@ export class KernelPool {
         URL.revokeObjectURL(url);
       }
     }
-    return new KernelPool(k, heap, workers, memory, ctrl, allocations);
+    return new KernelPool(k, heap, workers, memory, ctrl, allocations, isRelaxed);
   }
 
   scratchFloatsFor(kind: 'gemm' | 'attention', N = 0): number {

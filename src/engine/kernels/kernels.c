@@ -27,6 +27,18 @@ typedef unsigned int u32;
  * registers and reads both panels contiguously, whatever the transposes were.
  * ------------------------------------------------------------------------------------------- */
 
+/*
+ * MADD(a, b, c) = a * b + c. Built with -mrelaxed-simd (RELAXED_SIMD) it is one fused multiply-add
+ * where the CPU has one (relaxed SIMD leaves the rounding to the engine: fused or not), else a
+ * multiply and an add. Only the matrix products use it; the element-wise kernels stay bit-exact.
+ */
+#ifdef RELAXED_SIMD
+typedef float f32x4_t __attribute__((vector_size(16)));
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4_t)(a), (f32x4_t)(b), (f32x4_t)(c)))
+#else
+#define MADD(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#endif
+
 #define MR 4
 #define NR 8
 #define KC 256
@@ -95,19 +107,17 @@ static void micro_4x8(const float *Ap, const float *Bp, int kc, float *C, int ld
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int k = 0; k < kc; k++) {
     v128_t b0 = wasm_v128_load(Bp), b1 = wasm_v128_load(Bp + 4);
-    v128_t a = wasm_v128_load(Ap);
-    v128_t a0 = wasm_i32x4_shuffle(a, a, 0, 0, 0, 0);
-    v128_t a1 = wasm_i32x4_shuffle(a, a, 1, 1, 1, 1);
-    v128_t a2 = wasm_i32x4_shuffle(a, a, 2, 2, 2, 2);
-    v128_t a3 = wasm_i32x4_shuffle(a, a, 3, 3, 3, 3);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    /* Broadcast loads (one load each, no shuffle) of the panel's 4 rows at this k. */
+    v128_t a0 = wasm_v128_load32_splat(Ap), a1 = wasm_v128_load32_splat(Ap + 1);
+    v128_t a2 = wasm_v128_load32_splat(Ap + 2), a3 = wasm_v128_load32_splat(Ap + 3);
+    c00 = MADD(a0, b0, c00);
+    c01 = MADD(a0, b1, c01);
+    c10 = MADD(a1, b0, c10);
+    c11 = MADD(a1, b1, c11);
+    c20 = MADD(a2, b0, c20);
+    c21 = MADD(a2, b1, c21);
+    c30 = MADD(a3, b0, c30);
+    c31 = MADD(a3, b1, c31);
     Ap += MR;
     Bp += NR;
   }

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/rng';
 import { adjustHue } from '../augment';
-import { installWasmKernels, simplifyTranspose, uninstallWasmKernels } from './wasm-kernels';
+import { installWasmKernels, simplifyTranspose, uninstallWasmKernels, wasmKernelsRelaxed } from './wasm-kernels';
 
 /** Plain-JS reference: C[b] = op(A[b]) op(B[b]) with batch broadcast of a size-1 side. */
 function refMatMul(a: Float32Array, as: number[], b: Float32Array, bs: number[], tA: boolean, tB: boolean): Float32Array {
@@ -83,6 +83,23 @@ describe('wasm GEMM kernel', () => {
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
       expect(worst, `[${as}] x [${bs}] tA=${tA} tB=${tB}`).toBeLessThan(1e-4);
     }
+  });
+
+  it('runs the relaxed-SIMD build (fused multiply-add), as Chromium does, and it agrees with the plain build', async () => {
+    // vite.config.ts gives Node 20 the V8 flag; without relaxed SIMD this would test nothing new.
+    expect(wasmKernelsRelaxed(), 'the unit tests should run the build the browser runs').toBe(true);
+    const a = tf.tensor2d(randn(197 * 384), [197, 384]);
+    const b = tf.tensor2d(randn(1536 * 384), [1536, 384]);
+    const fused = tf.tidy(() => tf.matMul(a, b, false, true).dataSync().slice());
+    await installWasmKernels(1, false);
+    expect(wasmKernelsRelaxed()).toBe(false);
+    const plain = tf.tidy(() => tf.matMul(a, b, false, true).dataSync().slice());
+    await installWasmKernels(1, true);
+    let worst = 0;
+    for (let i = 0; i < plain.length; i++) worst = Math.max(worst, Math.abs(fused[i] - plain[i]));
+    // Sums of 384 products of unit normals (about 20): fused or not, they differ by a few ulps.
+    expect(worst).toBeLessThan(1e-4);
+    tf.dispose([a, b]);
   });
 
   it('leaves no tensors behind and gives gradients equal to the reference on the slow-path shapes', () => {

@@ -29,6 +29,8 @@ interface WasmBackend {
 interface Installed {
   backend: WasmBackend;
   pool: KernelPool;
+  /** Whether relaxed SIMD was allowed (the pool uses it only where the engine validates it). */
+  relaxedAllowed: boolean;
 }
 
 let installed: Installed | null = null;
@@ -283,16 +285,17 @@ function override(name: string, kernelFunc: tf.KernelFunc): void {
 
 /**
  * Installs the kernels on the active wasm backend (call after tf.setBackend('wasm')). Safe to call
- * again: a new backend instance (after a reset) gets a new module instance.
+ * again: a new backend instance (after a reset) gets a new module instance. `relaxedSimd` false
+ * keeps the plain-SIMD build even where relaxed SIMD validates (to compare the two).
  */
-export async function installWasmKernels(threads = 1): Promise<void> {
+export async function installWasmKernels(threads = 1, relaxedSimd = true): Promise<void> {
   if (tf.getBackend() !== 'wasm') throw new Error(`installWasmKernels needs the wasm backend, not ${tf.getBackend()}`);
   const backend = tf.backend() as unknown as WasmBackend;
-  if (installed?.backend === backend && installed.pool.threads === Math.max(1, threads)) return;
+  if (installed?.backend === backend && installed.pool.threads === Math.max(1, threads) && installed.relaxedAllowed === relaxedSimd) return;
   installed?.pool.dispose();
   const heap = { malloc: (n: number) => backend.wasm._malloc(n), free: (p: number) => backend.wasm._free(p) };
-  const pool = await KernelPool.create(memoryOf(backend), heap, threads);
-  const ins: Installed = { backend, pool };
+  const pool = await KernelPool.create(memoryOf(backend), heap, threads, relaxedSimd);
+  const ins: Installed = { backend, pool, relaxedAllowed: relaxedSimd };
   installed = ins;
   const matMul = originals.get('BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm')!;
   const trans = originals.get('Transpose') ?? tf.getKernel('Transpose', 'wasm')!;
@@ -386,6 +389,11 @@ export function uninstallWasmKernels(): void {
   for (const name of [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL, LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, HUE_SHIFT_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   installed?.pool.dispose();
   installed = null;
+}
+
+/** True when the kernels run the relaxed-SIMD build (fused multiply-add where the CPU has it). */
+export function wasmKernelsRelaxed(): boolean {
+  return installed?.pool.relaxedSimd ?? false;
 }
 
 /** Threads the kernels run on (1 until installed, and wherever tfjs's memory is not shared). */
