@@ -27,7 +27,7 @@ import { decodePng, isPng, type RgbImage } from './png';
 export const SEED_EVAL_FORMAT = 'dino-seed-eval-v1';
 
 /** Reads a file of the case by name, and one of the photos the manifest names. */
-export interface SeedEvalReader {
+interface SeedEvalReader {
   file(name: string): Promise<Uint8Array>;
   photo(name: string): Promise<Uint8Array>;
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { l2Norm } from './dino-head';
 import { isRegularized, type VarParams } from './params';
 
-export interface AdamWSlots {
+interface AdamWSlots {
   m: tf.Variable;
   v: tf.Variable;
   /** Updates this parameter has received (torch's per-parameter `step`). */

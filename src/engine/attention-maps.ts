@@ -8,7 +8,7 @@ import type { ViTConfig } from '../shared/config';
 import type { Params } from './params';
 import { vitForward } from './vit';
 
-export interface AttentionMaps {
+interface AttentionMaps {
   /** [heads, rows, cols] row-major, image 0 of the batch. */
   maps: Float32Array;
   heads: number;

@@ -12,8 +12,9 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo, BackendName } from '../shared/protocol';
 import { installWasmKernels, wasmKernelThreads } from './kernels/wasm-kernels';
 import { clearPosEmbedCache } from './pos-embed';
+import { installWebGPUKernels } from './webgpu/kernels';
 
-export interface WebGPUProbe {
+interface WebGPUProbe {
   available: boolean;
   /** adapter.info.architecture / vendor / description, e.g. "swiftshader". */
   adapter?: string;
@@ -22,7 +23,7 @@ export interface WebGPUProbe {
 }
 
 /** Asks the browser for a WebGPU adapter without creating a device. */
-export async function probeWebGPU(): Promise<WebGPUProbe> {
+async function probeWebGPU(): Promise<WebGPUProbe> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { available: false, software: false, reason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
   try {
@@ -71,6 +72,7 @@ export async function activateBackend(name: BackendName, opts: BackendOptions = 
     await installWasmKernels(threads);
     return wasmKernelThreads();
   }
+  if (name === 'webgpu') installWebGPUKernels();
   return threads;
 }
 

@@ -15,7 +15,7 @@ import { vitCls } from './vit';
 import { Rng } from '../shared/rng';
 
 /** Forward FLOPs of the backbone on B images of H x W: patch embedding, every block, no head. */
-export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { lastBlockCLSRowOnly?: boolean; clsOnly?: boolean } = {}): number {
+function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { lastBlockCLSRowOnly?: boolean; clsOnly?: boolean } = {}): number {
   const P = (H / c.patchSize) * (W / c.patchSize);
   const N = 1 + P;
   const D = c.embedDim;
@@ -36,13 +36,13 @@ export function vitFlops(c: ViTConfig, B: number, H: number, W: number, opts: { 
 
 /** Head FLOPs per feature vector: one multiply-add per weight of every matrix in the head (its MLP's
  *  Linear layers and the weight-normalised last layer, `weight_v`; `weight_g` is a [K, 1] scale). */
-export function headFlops(h: HeadConfig, D: number): number {
+function headFlops(h: HeadConfig, D: number): number {
   const matrices = headShapes(D, h).filter(([name, shape]) => shape.length === 2 && !name.endsWith('weight_g'));
   return matrices.reduce((f, [, [rows, cols]]) => f + 2 * rows * cols, 0);
 }
 
 /** FLOPs of one training step: teacher forward on the globals, student forward and backward (2x) on all crops. */
-export function trainStepFlops(cfg: RunConfig): number {
+function trainStepFlops(cfg: RunConfig): number {
   const a = cfg.augment;
   const B = cfg.train.batchSize;
   const g = vitFlops(cfg.model, 2 * B, a.globalSize, a.globalSize, { clsOnly: true }) + 2 * B * headFlops(cfg.head, cfg.model.embedDim);
@@ -52,7 +52,7 @@ export function trainStepFlops(cfg: RunConfig): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export interface MatMulBench {
+interface MatMulBench {
   size: number;
   ms: number;
   gflops: number;
@@ -77,7 +77,7 @@ export async function benchMatMul(size = 1024, reps = 5): Promise<MatMulBench> {
   return { size, ms, gflops: (2 * size ** 3) / ms / 1e6 };
 }
 
-export interface InspectBench {
+interface InspectBench {
   ms: number[];
   msPerImage: number;
   firstMs: number;
@@ -116,7 +116,7 @@ export async function benchInspect(vit: ViTConfig, size: number, reps = 3): Prom
   }
 }
 
-export interface FeatureBench {
+interface FeatureBench {
   batch: number;
   msPerImage: number;
   msPerBatch: number[];
@@ -149,7 +149,7 @@ export async function benchFeatures(vit: ViTConfig, size: number, batch: number,
   }
 }
 
-export interface TrainBench {
+interface TrainBench {
   msPerStep: number;
   firstStepMs: number;
   imgPerSec: number;

@@ -20,7 +20,7 @@ import { readSafetensors, writeSafetensors } from './weights/safetensors';
 
 const META_KEY = 'dinolab.checkpoint';
 /** Most steps a stored run may have: 2^22, three float64 schedules of 32 MB each; at 0.1 s a step, 5 days of training. */
-export const MAX_RUN_STEPS = 2 ** 22;
+const MAX_RUN_STEPS = 2 ** 22;
 
 interface CheckpointMeta {
   version: 1;

@@ -25,7 +25,7 @@ export function l2Normalize(x: tf.Tensor, eps = 1e-12): tf.Tensor {
 }
 
 /** Weight-normalised last-layer matrix [K, bottleneck]: g * v / ||v|| per output row. */
-export function weightNormMatrix(g: tf.Tensor, v: tf.Tensor): tf.Tensor2D {
+function weightNormMatrix(g: tf.Tensor, v: tf.Tensor): tf.Tensor2D {
   return tf.mul(g, tf.div(v, l2Norm(v, 1, true))) as tf.Tensor2D;
 }
 

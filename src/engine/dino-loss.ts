@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export interface DinoLossInputs {
+interface DinoLossInputs {
   /** Raw student head output, (ncrops*B, K). */
   student: tf.Tensor2D;
   /** Raw teacher head output, (2B, K); treated as a constant. */
@@ -21,7 +21,7 @@ export interface DinoLossInputs {
   teacherTemp: number;
 }
 
-export interface DinoLossOut {
+interface DinoLossOut {
   loss: tf.Scalar;
   /** Teacher probabilities used as targets, (2B, K). */
   teacherProbs: tf.Tensor2D;

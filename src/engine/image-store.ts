@@ -17,13 +17,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetImage, ImagePixels } from '../shared/protocol';
 
 /** Default device budget for the resident stack: 256 MiB of float32. */
-export const DEFAULT_DEVICE_BUDGET_BYTES = 256 * 2 ** 20;
+const DEFAULT_DEVICE_BUDGET_BYTES = 256 * 2 ** 20;
 
 /** Pixels of edge-replicated margin around each image on the canvas (see the file comment). */
 export const CANVAS_BORDER = 1;
 
 /** A batch of images on the device, ready for `tf.image.cropAndResize`. */
-export interface BatchSource {
+interface BatchSource {
   /** [B, Hc, Wc, 3] float32 in 0..1; row b holds image `indices[b]`, letterboxed. */
   images: tf.Tensor4D;
   /** [height, width] of each row's image (its valid region, which starts at CANVAS_BORDER). */
@@ -48,7 +48,7 @@ function checkImage(img: ImagePixels, what: string): void {
 }
 
 /** Canvas [Hc, Wc] that holds every image with its border. */
-export function canvasSizeFor(images: readonly ImagePixels[]): [number, number] {
+function canvasSizeFor(images: readonly ImagePixels[]): [number, number] {
   let h = 0;
   let w = 0;
   for (const img of images) {
@@ -103,7 +103,7 @@ export function singleImageSource(image: ImagePixels): CropSource {
   };
 }
 
-export interface ImageStoreOptions {
+interface ImageStoreOptions {
   /** Largest resident stack in bytes (N * Hc * Wc * 3 * 4); above it batches are packed per step. */
   deviceBudgetBytes?: number;
 }

@@ -61,7 +61,7 @@ export async function knnClassify(
 }
 
 /** Labelled rows for k-NN: `features` row-major [n, dim], `labels` [n] class ids. */
-export interface LabelledRows {
+interface LabelledRows {
   features: Float32Array;
   labels: Int32Array;
 }
@@ -101,7 +101,7 @@ export interface LabelledImages {
   labels: Int32Array;
 }
 
-export interface ModelKnnOptions {
+interface ModelKnnOptions {
   transform: EvalTransform;
   rule: KnnRule;
   /** Images per forward pass of the feature loop. */
@@ -119,7 +119,7 @@ export async function modelKnn(model: FeatureModel, bank: LabelledImages, querie
   return knnOfRows(bankRows, queryRows, o.rule);
 }
 
-export interface StoreKnnOptions {
+interface StoreKnnOptions {
   /** Crop side of the eval transform, px (the run's global crop size). */
   size: number;
   mean: readonly [number, number, number];

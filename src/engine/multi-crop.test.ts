@@ -5,7 +5,7 @@ import type { DatasetImage } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { augmentCrops, cropResizeOf, normalize } from './augment';
 import { ImageStore } from './image-store';
-import { centerViews, drawMultiCropParams, multiCrop, previewCrops } from './multi-crop';
+import { drawMultiCropParams, multiCrop, previewCrops } from './multi-crop';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -176,36 +176,7 @@ describe('multiCrop', () => {
       const { globals, locals } = multiCrop(store, Int32Array.from([0, 1, 2]), cfg, new Rng(seed));
       tf.dispose([globals, locals!]);
     }
-    centerViews(store, Int32Array.from([1, 2]), 8, cfg).dispose();
     expect(tf.memory().numTensors).toBe(before);
-    store.dispose();
-  });
-});
-
-describe('centerViews', () => {
-  it('passes a square image of the target size through unchanged (normalised)', async () => {
-    const img = texturedImage('t', 8, 8, 9);
-    const store = new ImageStore();
-    store.add([img]);
-    const x = centerViews(store, Int32Array.from([0]), 8, cfg);
-    expect(x.shape).toEqual([1, 3, 8, 8]);
-    const d = await x.data();
-    for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < 64; p++) expect(d[c * 64 + p]).toBeCloseTo((img.pixels[p * 3 + c] / 255 - cfg.mean[c]) / cfg.std[c], 4);
-    }
-    x.dispose();
-    store.dispose();
-  });
-
-  it('takes the central square of a non-square image', async () => {
-    // 4 rows x 8 columns: left quarter red, middle half green, right quarter blue -> all green.
-    const pixels = new Uint8Array(4 * 8 * 3);
-    for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) pixels[(y * 8 + x) * 3 + (x < 2 ? 0 : x < 6 ? 1 : 2)] = 255;
-    const store = new ImageStore();
-    store.add([{ id: 'w', label: null, width: 8, height: 4, pixels }]);
-    const x = centerViews(store, Int32Array.from([0]), 4, cfg);
-    expectRowConstant((await x.data()) as Float32Array, 4, 0, [0, 255, 0]);
-    x.dispose();
     store.dispose();
   });
 });

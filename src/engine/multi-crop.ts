@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../shared/config';
 import type { ImagePixels } from '../shared/protocol';
 import type { Rng } from '../shared/rng';
-import { augmentCrops, cropResizeOf, drawCropParams, normalize, plainCrop, type CropParams } from './augment';
+import { augmentCrops, cropResizeOf, drawCropParams, normalize, type CropParams } from './augment';
 import { singleImageSource, type CropSource } from './image-store';
 
-export interface MultiCropParams {
+interface MultiCropParams {
   /** 2B crops: global crop 1 of images 0..B-1, then global crop 2 of images 0..B-1. */
   globals: CropParams[];
   /** nLocalCrops * B crops, crop-major. */
@@ -30,7 +30,7 @@ export function drawMultiCropParams(validHW: readonly [number, number][], cfg: A
   return { globals, locals };
 }
 
-export interface MultiCropBatch {
+interface MultiCropBatch {
   /** [2B, 3, S, S] normalised, crop-major (rows 0..B-1 global crop 1, B..2B-1 global crop 2). */
   globals: tf.Tensor4D;
   /** [nLocalCrops * B, 3, L, L] normalised, crop-major; null when nLocalCrops is 0. */
@@ -67,27 +67,7 @@ export function multiCrop(source: CropSource, indices: Int32Array, cfg: AugmentC
   }
 }
 
-/**
- * Un-augmented views for evaluation (k-NN features, attention): the largest central square of
- * each image resized to size x size, normalised, [B, 3, size, size]. An image that is already
- * size x size comes through unchanged (both resizes land on the pixel centres). Caller owns it.
- */
-export function centerViews(source: CropSource, indices: Int32Array, size: number, cfg: AugmentConfig): tf.Tensor4D {
-  const src = source.sourceFor(indices);
-  try {
-    const params = src.validHW.map(([h, w]) => {
-      const side = Math.min(h, w);
-      return plainCrop({ top: Math.floor((h - side) / 2), left: Math.floor((w - side) / 2), height: side, width: side });
-    });
-    return tf.tidy(() =>
-      normalize(augmentCrops(src.images, cropMajorRows(indices.length, 1), params, size, 0, cropResizeOf(cfg)), cfg.mean, cfg.std),
-    );
-  } finally {
-    src.dispose();
-  }
-}
-
-export interface CropPreview {
+interface CropPreview {
   /** RGB bytes 0..255 (augmented, not normalised), global crops first, then local crops. */
   crops: ImagePixels[];
   kinds: ('global' | 'local')[];

@@ -72,7 +72,7 @@ export function dinoShapes(vit: ViTConfig, head: HeadConfig): ShapeTable {
   ];
 }
 
-export interface ShapeMismatch {
+interface ShapeMismatch {
   missing: string[];
   unexpected: string[];
   /** "name has shape [..], expected [..]", or a tensor whose values do not fill its shape. */

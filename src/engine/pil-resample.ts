@@ -14,7 +14,7 @@
  */
 
 /** The filter taps of every output pixel: output k reads input `first[k] + j` with `weights[k * maxTaps + j]`, j < count[k]. */
-export interface ResampleTaps {
+interface ResampleTaps {
   first: Int32Array;
   count: Int32Array;
   /** Normalised float weights, maxTaps per output pixel (unused slots are 0). */

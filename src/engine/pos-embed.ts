@@ -86,11 +86,6 @@ export function clearPosEmbedCache(): void {
   cache.clear();
 }
 
-/** Number of cached matrices: they are intentional long-lived tensors, not leaks. */
-export function posEmbedCacheSize(): number {
-  return cache.size;
-}
-
 /**
  * Position embedding for a rows x cols patch grid: posEmbed [1, 1 + n*n, D] -> [1, 1 + rows*cols, D].
  * The stored table is used unchanged only for a square grid with the same token count (the

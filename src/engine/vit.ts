@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ViTConfig } from '../shared/config';
 import { fusedAttention, fusedAttentionRows } from './fused-attention';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
+import { webgpuKernelsActive } from './webgpu/kernels';
 import { fusedGelu, fusedLayerNorm } from './fused-ops';
 import { interpolatePosEmbed } from './pos-embed';
 import { param, type Params } from './params';
@@ -58,7 +59,7 @@ export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number)
 }
 
 /** Throws an error naming expected and actual shape unless x is [B, 3, H, W] with H, W multiples of p. */
-export function checkImages(x: tf.Tensor, c: ViTConfig): [number, number, number, number] {
+function checkImages(x: tf.Tensor, c: ViTConfig): [number, number, number, number] {
   const [B, C, H, W] = x.shape;
   if (x.rank !== 4 || C !== 3 || H % c.patchSize !== 0 || W % c.patchSize !== 0 || H === 0 || W === 0) {
     throw new Error(
@@ -103,7 +104,7 @@ export type DropPathMasks = (tf.Tensor | null)[];
 const CHUNKED_ATTENTION_ABOVE = 1 << 24;
 
 /** Which attention probabilities a block returns: none, all (B, nh, N, N), or one query's row (B, nh, 1, N). */
-export type AttentionWant = 'none' | 'all' | { queryRow: number };
+type AttentionWant = 'none' | 'all' | { queryRow: number };
 
 /**
  * Multi-head self-attention on x2d [B*N, D]. Returns the projected output (unless `probsOnly`) and,
@@ -126,7 +127,8 @@ function attention(
   const pre = `backbone.blocks.${i}.attn.`;
   const qkv = linear(x2d, param(p, `${pre}qkv.weight`), c.qkvBias ? param(p, `${pre}qkv.bias`) : undefined); // (B*N, 3D)
   const project = (merged: tf.Tensor2D) => linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
-  if (wasmKernelsActive()) {
+  // dinolab's fused kernels (wasm, WebGPU) never store the (B, nh, N, N) matrix unless it is asked for.
+  if (wasmKernelsActive() || webgpuKernelsActive()) {
     if (want === 'none') return [project(fusedAttention(qkv, B, N, nh)), undefined];
     if (want === 'all') {
       const r = fusedAttentionRows(qkv, B, N, nh, 0, N); // (B*N, D), (B, nh, N, N)
@@ -210,13 +212,13 @@ function clsBlock(p: Params, c: ViTConfig, a: BlockArgs): tf.Tensor2D {
   return tf.add(x1, dropPath(m, mask, B, 1, D)) as tf.Tensor2D;
 }
 
-export interface BlockOut {
+interface BlockOut {
   x?: tf.Tensor2D; // (B*N, D); absent when only the attention was asked for
   attn?: tf.Tensor4D; // (B, nh, N, N) softmax probabilities (or (B, nh, 1, N) for one query row), when asked for
 }
 
 /** One block's inputs: block index i, tokens x (B*N, D) of B images with N tokens each. */
-export interface BlockArgs {
+interface BlockArgs {
   i: number;
   x: tf.Tensor2D;
   B: number;
@@ -247,7 +249,7 @@ export function block(p: Params, c: ViTConfig, a: BlockArgs): BlockOut {
   return { x: tf.add(x1, dropPath(m, mask, B, N, D)) as tf.Tensor2D, attn };
 }
 
-export interface ForwardOptions {
+interface ForwardOptions {
   /** Stochastic-depth masks, one per block (student training only). */
   dropPath?: DropPathMasks;
   /** Also return the last block's attention probabilities (B, nh, N, N) (conformance, tests). */
@@ -265,7 +267,7 @@ export interface ForwardOptions {
   clsOnly?: boolean;
 }
 
-export interface ForwardOut {
+interface ForwardOut {
   /** All tokens after the final LayerNorm, (B, N, D); absent when stopped early for attention. */
   tokens?: tf.Tensor3D;
   /** CLS features after the final LayerNorm, (B, D). */

@@ -12,14 +12,14 @@
  *   listed too.
  * - img-src: thumbnails and exports are blob: URLs made by the page.
  */
-export const HUB_ORIGINS = [
+const HUB_ORIGINS = [
   'https://huggingface.co',
   'https://cdn-lfs.huggingface.co',
   'https://cdn-lfs.hf.co',
   'https://cas-bridge.xethub.hf.co',
 ];
 
-export const CSP_DIRECTIVES: Record<string, string[]> = {
+const CSP_DIRECTIVES: Record<string, string[]> = {
   'default-src': ["'self'"],
   'script-src': ["'self'", "'wasm-unsafe-eval'", 'blob:'],
   'worker-src': ["'self'", 'blob:'],

@@ -19,7 +19,7 @@ function open(): Promise<IDBPDatabase> {
   return db;
 }
 
-export function hasIndexedDB(): boolean {
+function hasIndexedDB(): boolean {
   return typeof indexedDB !== 'undefined';
 }
 

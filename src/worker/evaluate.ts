@@ -19,12 +19,12 @@ import { disposeParams } from '../engine/params';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../shared/config';
 
 /** The raw-pixel baseline's crop side: small, so its k-NN stays quick (3 * 32 * 32 = 3072 dims). */
-export const PIXEL_RESOLUTION = 32;
+const PIXEL_RESOLUTION = 32;
 /**
  * Seed of the randomly initialised baseline network: not a run's usual seed 0, so early in a run
  * the baseline is not the run's own starting point (which would score the same).
  */
-export const RANDOM_INIT_SEED = 12345;
+const RANDOM_INIT_SEED = 12345;
 
 interface FeatureSet {
   summary: FeatureSummary;

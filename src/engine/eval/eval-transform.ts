@@ -34,7 +34,7 @@ export function transformKey(t: EvalTransform): string {
 }
 
 /** torchvision's Resize(size) output [height, width] for an int size (shorter side -> size). */
-export function resizedSize(width: number, height: number, size: number): [number, number] {
+function resizedSize(width: number, height: number, size: number): [number, number] {
   if (width <= height) return [Math.trunc((size * height) / width), size];
   return [size, Math.trunc((size * width) / height)];
 }

@@ -27,7 +27,7 @@ export interface FeatureCache {
   put(entries: [string, Float32Array][]): Promise<void>;
 }
 
-export interface FeatureProgress {
+interface FeatureProgress {
   done: number;
   total: number;
   /** Images per second computed (cache hits excluded); 0 before the first batch. */
@@ -37,7 +37,7 @@ export interface FeatureProgress {
   fromCache: number;
 }
 
-export interface FeatureLoopOptions {
+interface FeatureLoopOptions {
   batchSize?: number;
   onProgress?: (p: FeatureProgress) => void;
   /** Polled between batches; the loop throws FeaturesCancelled when it returns true. */
@@ -47,7 +47,7 @@ export interface FeatureLoopOptions {
   keyOf?: (i: number) => string;
 }
 
-export class FeaturesCancelled extends Error {
+class FeaturesCancelled extends Error {
   constructor() {
     super('feature extraction cancelled');
   }

@@ -25,7 +25,7 @@ export function l2NormalizeRows(x: ArrayLike<number>, dim: number): Float32Array
 }
 
 /** Official eval_knn rule: ranked classes per query (best first), from the top-k cosine votes. */
-export function knnWeighted(
+function knnWeighted(
   features: ArrayLike<number>,
   dim: number,
   labels: ArrayLike<number>,

@@ -7,7 +7,7 @@
  * Plain TypeScript in float64: n_query x n_train x dim is small for the datasets this runs on.
  */
 
-export interface UniformKnnResult {
+interface UniformKnnResult {
   /** Predicted class per query. */
   pred: Int32Array;
   /** [nQuery, k] training row indices (into the feature rows), nearest first. */

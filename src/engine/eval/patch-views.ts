@@ -14,9 +14,9 @@
  */
 import { pca } from './pca';
 
-export type HeadFusion = 'mean' | 'max' | 'min';
+type HeadFusion = 'mean' | 'max' | 'min';
 
-export interface PatchPca {
+interface PatchPca {
   /** [P, 3] bytes, RGB per patch (row-major over the grid); background patches are 0. */
   rgb: Uint8Array;
   /** 1 where the patch is foreground. */

@@ -7,7 +7,7 @@
  */
 import { Rng } from '../../shared/rng';
 
-export interface PcaResult {
+interface PcaResult {
   /** [n, m] projections of the centred rows onto the components. */
   scores: Float64Array;
   /** [m, dim] unit components. */

@@ -23,7 +23,7 @@ function shuffleInPlace(a: number[], rng: Rng): void {
 }
 
 /** Rows of each class id, in row order. */
-export function rowsByClass(labels: ArrayLike<number>): Map<number, number[]> {
+function rowsByClass(labels: ArrayLike<number>): Map<number, number[]> {
   const by = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const rows = by.get(labels[i]) ?? [];
@@ -66,7 +66,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, valFraction: number, 
   return { train: Int32Array.from(train).sort(), val: Int32Array.from(val).sort() };
 }
 
-export interface StratificationReport {
+interface StratificationReport {
   /** Largest |validation rows of a class - f * rows of that class| over classes. */
   worstDeviation: number;
   /** Whether train and val are disjoint and together hold every row exactly once. */

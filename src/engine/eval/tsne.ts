@@ -21,7 +21,7 @@
 import { squaredDistance } from './knn-uniform';
 import { pca } from './pca';
 
-export interface TsneOptions {
+interface TsneOptions {
   /** Effective number of neighbours (sklearn default 30). */
   perplexity: number;
   /** Factor on P during the first `exaggerationIters` iterations (12). */

@@ -11,7 +11,7 @@
 /** Longest error message, characters; longer ones are cut with "…". */
 export const MAX_MESSAGE = 400;
 /** Longest name (tensor key, global, value preview) quoted in a message or report, characters. */
-export const MAX_NAME = 80;
+const MAX_NAME = 80;
 /** Longest tensor or state-dict key a file may hold, characters (the official ones are under 60). */
 export const MAX_KEY_LENGTH = 1000;
 /** Longest item of a list in a report, characters. */

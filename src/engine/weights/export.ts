@@ -53,7 +53,7 @@ export interface CheckpointExport {
 }
 
 /** The `dinolab.config` entry a checkpoint.pth (or safetensors metadata) carries. */
-export const DINOLAB_CONFIG_KEY = 'dinolab.config';
+const DINOLAB_CONFIG_KEY = 'dinolab.config';
 
 /**
  * `checkpoint.pth` as main_dino.py writes it: `student` (DDP `module.` prefix), `teacher`, `epoch`,

@@ -8,7 +8,6 @@ export { readPth, pthStateDicts, isHostTensor } from './pth';
 export { writePth, type PthContent } from './pth-writer';
 export { PickleGlobal, PickleObject } from './pickle';
 export { inferViTConfig, inferHeadConfig, checkBackboneShapes, checkHeadShapes, type ArchHints } from './arch';
-export { backboneShapes, headShapes } from '../param-shapes';
 export { backboneToHuggingFace, huggingFaceToOfficial } from './huggingface';
 export {
   loadWeights, type LoadedWeights, type LoadOptions, type NetworkWeights, type NetworkName, type WeightsLayout,

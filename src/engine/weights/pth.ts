@@ -25,9 +25,9 @@ import { looksLikeZip, openZip, type ZipArchive } from './zip';
 const WHAT = 'PyTorch file';
 
 /** Largest data.pkl, bytes: a main_dino.py ViT-B checkpoint's is about 100 KB; tensors live outside it. */
-export const MAX_PICKLE_BYTES = 16 * 2 ** 20;
+const MAX_PICKLE_BYTES = 16 * 2 ** 20;
 /** Deepest nesting of dicts, lists and objects searched for state dicts (a checkpoint's is about 4). */
-export const MAX_TREE_DEPTH = 32;
+const MAX_TREE_DEPTH = 32;
 
 /** Legacy storage classes -> element type (torch still pickles these names for typed storages). */
 const STORAGE_TYPES: Readonly<Record<string, ElementType>> = {

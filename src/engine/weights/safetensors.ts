@@ -21,7 +21,7 @@ export interface SafetensorsFile {
 
 const METADATA_KEY = '__metadata__';
 /** Largest JSON header, bytes: the reference implementation refuses headers over 100 MB. */
-export const MAX_HEADER_BYTES = 100_000_000;
+const MAX_HEADER_BYTES = 100_000_000;
 
 function fail(msg: string): never {
   throw new WeightsError(`safetensors: ${msg}`);

@@ -22,11 +22,11 @@ const MAX_DEFLATE_RATIO = 1100;
  * bomb (4 GB of deflated zeros in 4 MB, or many directory entries pointing at one) is refused
  * before anything that large is allocated.
  */
-export function defaultInflateBudget(fileBytes: number): number {
+function defaultInflateBudget(fileBytes: number): number {
   return 4 * fileBytes + 64 * 2 ** 20;
 }
 
-export interface ZipOptions {
+interface ZipOptions {
   /** Total bytes the entries may inflate to (default `defaultInflateBudget`). */
   inflateBudget?: number;
 }
