@@ -77,10 +77,10 @@ test('evaluate: demo features, k-NN of weights vs baselines under both rules, t-
   // Back to t-SNE's map for the clicks below (a quick PCA would do as well).
   await page.getByRole('button', { name: 'PCA' }).click();
   await expect(page.getByTestId('map-status')).toContainText('PCA');
-  // The map as SVG: one circle per image and a legend entry per class.
+  // The map as SVG: one marker (a circle or a shape's path) per image and a legend entry per class.
   const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()]);
   const svg = readFileSync((await svgDownload.path())!, 'utf8');
-  expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(images);
+  expect(svg.match(/<(circle|path) [^>]*><title>/g)).toHaveLength(images);
   expect(svg).toContain('>Trouser</text>');
 
   // Hover shows the image; click shows neighbours, then opens the inspector.

@@ -1,4 +1,7 @@
-/** The page: header, tabs, the active panel (behind its own error boundary), banners and toasts. */
+/**
+ * The page: header, tabs, the active panel (behind its own error boundary), banners and toasts.
+ * Landmarks: the header (banner), the tab bar (navigation), the panel (main); toasts are a live region.
+ */
 import { AttentionPanel } from './attention/AttentionPanel';
 import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataPanel } from './data/DataPanel';
@@ -26,16 +29,21 @@ export function App() {
   const tab = useStore((s) => s.tab);
   useShortcuts();
   const Panel = PANELS[tab];
+  const label = TABS.find((t) => t.id === tab)?.label ?? tab;
   return (
     <div className="app">
       <Header />
       <Tabs />
       <DivergedBanner />
       <ResumedBanner />
-      <main id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
-        <ErrorBoundary key={tab} name={TABS.find((t) => t.id === tab)?.label ?? tab}>
-          <Panel />
-        </ErrorBoundary>
+      <main>
+        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
+          {/* Each panel's own headings are h3: this names the section they belong to. */}
+          <h2 className="visually-hidden">{label}</h2>
+          <ErrorBoundary key={tab} name={label}>
+            <Panel />
+          </ErrorBoundary>
+        </div>
       </main>
       <Toasts />
       <ShortcutsDialog />

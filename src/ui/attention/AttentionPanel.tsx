@@ -98,6 +98,7 @@ export function AttentionPanel() {
         <HeatmapGrid
           result={result}
           image={source.image}
+          imageName={source.name}
           colormap={settings.colormap}
           opacity={settings.opacity}
           threshold={settings.threshold}

@@ -24,12 +24,15 @@ interface TileProps {
   opacity: number;
   /** Draw only the kept patches (mask tiles) instead of the heatmap. */
   mask?: Uint8Array;
+  /** The caption under the tile ("head 2"). */
   label: string;
+  /** What the tile shows in full, for its accessible name: head, block, network, model and step, image. */
+  name: string;
   testId: string;
   onPatch: (r: number, c: number) => void;
 }
 
-function Tile({ base, map, result, lut, opacity, mask, label, testId, onPatch }: TileProps) {
+function Tile({ base, map, result, lut, opacity, mask, label, name, testId, onPatch }: TileProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [H, W] = result.size;
   const [rows, cols] = result.grid;
@@ -61,7 +64,7 @@ function Tile({ base, map, result, lut, opacity, mask, label, testId, onPatch }:
         height={H}
         data-testid={testId}
         role="img"
-        aria-label={label}
+        aria-label={name}
         title="Click a patch to see its attention; click it again for CLS"
         onClick={(e) => {
           const rect = e.currentTarget.getBoundingClientRect();
@@ -70,7 +73,7 @@ function Tile({ base, map, result, lut, opacity, mask, label, testId, onPatch }:
           onPatch(Math.min(rows - 1, Math.max(0, r)), Math.min(cols - 1, Math.max(0, c)));
         }}
       />
-      <figcaption>{label}</figcaption>
+      <figcaption aria-hidden="true">{label}</figcaption>
     </figure>
   );
 }
@@ -78,6 +81,8 @@ function Tile({ base, map, result, lut, opacity, mask, label, testId, onPatch }:
 interface GridProps {
   result: AttentionResult;
   image: ImagePixels;
+  /** The image's file name, named by every tile. */
+  imageName: string;
   colormap: ColormapName;
   opacity: number;
   threshold: number;
@@ -87,7 +92,7 @@ interface GridProps {
   gridRef: React.RefObject<HTMLDivElement | null>;
 }
 
-export function HeatmapGrid({ result, image, colormap, opacity, threshold, showMasks, hiddenHeads, onQuery, gridRef }: GridProps) {
+export function HeatmapGrid({ result, image, imageName, colormap, opacity, threshold, showMasks, hiddenHeads, onQuery, gridRef }: GridProps) {
   const [rows, cols] = result.grid;
   const P = rows * cols;
   const base = useMemo(() => pixelsToCanvas(image), [image]);
@@ -101,13 +106,16 @@ export function HeatmapGrid({ result, image, colormap, opacity, threshold, showM
     onQuery(q === result.query ? 0 : q);
   };
   const tile = { base, result, lut, opacity, onPatch };
+  const q = queryPatch(result.query, cols);
+  const what = `${result.network} block ${result.block}, ${result.model}, ${imageName}, ${q ? `query patch row ${q[0]} col ${q[1]}` : 'CLS query'}`;
+  const named = (label: string) => ({ label, name: `${label}: ${what}` });
 
   return (
     <div className="heatmap-grid" data-testid="heatmap-grid" ref={gridRef}>
       {shown.map((h) => (
-        <Tile key={h} {...tile} map={perHead[h]} label={`head ${h}`} testId={`heatmap-${h}`} />
+        <Tile key={h} {...tile} map={perHead[h]} {...named(`head ${h}`)} testId={`heatmap-${h}`} />
       ))}
-      <Tile {...tile} map={mean} label="mean of all heads" testId="heatmap-mean" />
+      <Tile {...tile} map={mean} {...named('mean of all heads')} testId="heatmap-mean" />
       {showMasks &&
         shown.map((h) => (
           <Tile
@@ -115,7 +123,7 @@ export function HeatmapGrid({ result, image, colormap, opacity, threshold, showM
             {...tile}
             map={perHead[h]}
             mask={masks.subarray(h * P, (h + 1) * P)}
-            label={`head ${h}: top ${Math.round(threshold * 100)}% mass`}
+            {...named(`head ${h}: top ${Math.round(threshold * 100)}% mass`)}
             testId={`mask-${h}`}
           />
         ))}

@@ -92,6 +92,8 @@ export function PatchViews() {
   const [fusion, setFusion] = useState<'mean' | 'max' | 'min'>('mean');
   const [discard, setDiscard] = useState(0.9);
   const [result, setResult] = useState<PatchViewsResult | null>(null);
+  /** What the shown views were computed from, for their accessible names. */
+  const [of, setOf] = useState('');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!source) return null;
@@ -111,6 +113,7 @@ export function PatchViews() {
         },
       });
       setResult(r.result);
+      setOf(`${settings.network}, ${source.name}`);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -148,13 +151,13 @@ export function PatchViews() {
       {result && (
         <div className="patch-views-row">
           <figure>
-            <GridCanvas rgba={pcaRgba(result)} grid={result.grid} label="first three principal components of the patch tokens as RGB" testId="patch-pca" />
+            <GridCanvas rgba={pcaRgba(result)} grid={result.grid} label={`first three principal components of the last block's patch tokens as RGB: ${of}`} testId="patch-pca" />
             <figcaption>
               patch PCA (RGB = components 1-3), {fg} of {result.foreground.length} patches foreground
             </figcaption>
           </figure>
           <figure>
-            <GridCanvas rgba={rolloutRgba(result)} grid={result.grid} label="attention rollout of the CLS token" testId="rollout" />
+            <GridCanvas rgba={rolloutRgba(result)} grid={result.grid} label={`attention rollout of the CLS token over all blocks: ${of}`} testId="rollout" />
             <figcaption>
               rollout over all blocks ({result.fusion} of heads, {result.discardRatio} discarded)
             </figcaption>

@@ -10,6 +10,7 @@ import { download } from '../download';
 import { emaSmooth, lowerBound, minMaxDownsample, type Points } from '../series';
 import { standaloneSvg, svgToPng } from './chart-export';
 import { useWidth } from './hooks';
+import { chartSummary } from './summary';
 
 export interface ChartSeries {
   key: string;
@@ -69,7 +70,9 @@ export function LineChart(props: LineChartProps) {
   const yAxisRef = useRef<SVGGElement>(null);
   const brushRef = useRef<SVGGElement>(null);
   const [hoverPx, setHoverPx] = useState<number | null>(null);
-  const clipId = `clip${useId().replace(/[^a-zA-Z0-9]/g, '')}`;
+  const uid = useId().replace(/[^a-zA-Z0-9]/g, '');
+  const clipId = `clip${uid}`;
+  const summaryId = `summary${uid}`;
   const innerW = Math.max(10, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
   const hasData = series.some((s) => s.x.length > 0);
@@ -200,6 +203,14 @@ export function LineChart(props: LineChartProps) {
   }, [hoverPx, drawn, x]);
 
   const fmt = format(yFormat);
+  const summary = chartSummary(series, {
+    xLabel,
+    at: marker,
+    refLabels: refLines.map((r) => r.label),
+    formatY: fmt,
+    formatX: format(',.0f'),
+    emptyText: props.emptyText ?? 'No data yet',
+  });
   const exportCsv = () =>
     download(
       seriesToCsv(xLabel, series.map((s) => ({ name: s.label, x: s.x, y: s.y }))),
@@ -258,6 +269,7 @@ export function LineChart(props: LineChartProps) {
             height={height}
             role="img"
             aria-label={`${title} chart`}
+            aria-describedby={summaryId}
             onPointerMove={(e) => {
               const r = e.currentTarget.getBoundingClientRect();
               const px = e.clientX - r.left - M.left;
@@ -298,7 +310,11 @@ export function LineChart(props: LineChartProps) {
             </g>
           </svg>
         )}
-        {!hasData && <div className="chart-empty">{props.emptyText ?? 'No data yet'}</div>}
+        {!hasData && (
+          <div className="chart-empty" aria-hidden="true">
+            {props.emptyText ?? 'No data yet'}
+          </div>
+        )}
         {hover && hover.rows.length > 0 && (
           <div className="chart-tooltip" style={{ left: Math.min(M.left + hoverPx! + 12, width - 170) }} role="status">
             <div className="muted">
@@ -312,6 +328,10 @@ export function LineChart(props: LineChartProps) {
           </div>
         )}
       </div>
+      {/* The chart in words (its image's description): current, but not live, so it is read when asked. */}
+      <p className={hasData ? 'chart-summary' : 'visually-hidden'} id={summaryId} data-testid={props.testId && `${props.testId}-summary`}>
+        {summary}
+      </p>
     </figure>
   );
 }

@@ -1,4 +1,5 @@
-/** Hooks charts share: element width, and store values re-read at most once per animation frame. */
+/** Hooks charts share: element width, store values re-read at most once per animation frame, and
+ *  a value passed on at most every so often. */
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { useStore, type Store } from '../store';
 
@@ -60,3 +61,24 @@ export function useFrameThrottled<T>(selector: (s: Store) => T, minIntervalMs = 
 
 /** How often live charts redraw while training, ms: smooth to the eye, cheap for the main thread. */
 export const CHART_REDRAW_MS = 250;
+
+/**
+ * `value`, passed on at most once every `ms` (the first change at once, later ones at the end of
+ * their interval, the latest value winning): for text a screen reader announces.
+ */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(-Infinity);
+  useEffect(() => {
+    if (Object.is(value, shown)) return;
+    const timer = setTimeout(
+      () => {
+        last.current = performance.now();
+        setShown(value);
+      },
+      Math.max(0, last.current + ms - performance.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [value, shown, ms]);
+  return shown;
+}

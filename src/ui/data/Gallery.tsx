@@ -71,21 +71,24 @@ export function Gallery() {
               {shown.slice(r * cols, (r + 1) * cols).map((m, c) => {
                 const index = r * cols + c;
                 const url = thumbUrl(m.id);
+                const name = `${m.name}${m.label ? `, label ${m.label}` : ', unlabelled'}, ${m.width}×${m.height}`;
+                // A list item holding a toggle button: a button cannot be a list item and still say
+                // whether it is pressed (selected).
                 return (
-                  <button
-                    key={m.id}
-                    type="button"
-                    role="listitem"
-                    className="thumb"
-                    aria-pressed={selection.has(m.id)}
-                    aria-label={`${m.name}${m.label ? `, label ${m.label}` : ', unlabelled'}, ${m.width}×${m.height}`}
-                    title={`${m.name} (${m.width}×${m.height})`}
-                    data-testid="gallery-item"
-                    onClick={(e) => click(index, e)}
-                  >
-                    {url ? <img src={url} alt="" loading="lazy" draggable={false} /> : <span className="no-thumb" />}
-                    <span className="thumb-label">{m.label ?? m.name}</span>
-                  </button>
+                  <div key={m.id} role="listitem" aria-label={name} className="thumb-cell">
+                    <button
+                      type="button"
+                      className="thumb"
+                      aria-pressed={selection.has(m.id)}
+                      aria-label={name}
+                      title={`${m.name} (${m.width}×${m.height})`}
+                      data-testid="gallery-item"
+                      onClick={(e) => click(index, e)}
+                    >
+                      {url ? <img src={url} alt="" loading="lazy" draggable={false} /> : <span className="no-thumb" />}
+                      <span className="thumb-label">{m.label ?? m.name}</span>
+                    </button>
+                  </div>
                 );
               })}
             </div>

@@ -9,10 +9,34 @@ import { cancelEvaluation, embed, exportEmbeddingCsv, exportEmbeddingSvg, inspec
 import { download } from '../download';
 import { useStore } from '../store';
 import { thumbUrl } from '../thumbs';
-import { bounds, classColor } from './map-data';
+import { bounds, classColor, classShape, MARKER_EDGE, MARKER_EDGE_WIDTH, markerVertices, type MarkerShape } from './map-data';
 
 const HEIGHT = 480;
 const MARGIN = 12;
+
+/** Adds a marker to the canvas's current path. */
+function tracePoint(ctx: CanvasRenderingContext2D, shape: MarkerShape, x: number, y: number, r: number): void {
+  const v = markerVertices(shape, x, y, r);
+  if (!v) {
+    ctx.moveTo(x + r, y);
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    return;
+  }
+  ctx.moveTo(v[0], v[1]);
+  for (let i = 2; i < v.length; i += 2) ctx.lineTo(v[i], v[i + 1]);
+  ctx.closePath();
+}
+
+/** A class's marker in the legend: the same shape and colour as on the map. */
+function LegendMarker({ label }: { label: number }) {
+  const v = markerVertices(classShape(label), 7, 7, 5);
+  const paint = { fill: classColor(label), stroke: MARKER_EDGE, strokeWidth: MARKER_EDGE_WIDTH * 2 };
+  return (
+    <svg className="swatch" width={14} height={14} aria-hidden="true">
+      {v ? <polygon points={v.join(' ')} {...paint} /> : <circle cx={7} cy={7} r={5} {...paint} />}
+    </svg>
+  );
+}
 
 type ClickAction = 'inspect' | 'neighbors';
 
@@ -64,23 +88,22 @@ export function EmbeddingMap() {
     ctx.fillRect(0, 0, width, HEIGHT);
     if (!scales || !coords) return;
     const r = n > 3000 ? 1.5 : n > 500 ? 2.5 : 3.5;
-    // One path per class: a few fills instead of one per point.
+    // One path per class: a few fills instead of one per point; each class has its own shape too.
     const byClass = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
       const rows = byClass.get(features.labels[i]);
       if (rows) rows.push(i);
       else byClass.set(features.labels[i], [i]);
     }
+    ctx.strokeStyle = MARKER_EDGE;
+    ctx.lineWidth = MARKER_EDGE_WIDTH;
     for (const [label, rows] of byClass) {
+      const shape = classShape(label);
       ctx.fillStyle = classColor(label);
       ctx.beginPath();
-      for (const i of rows) {
-        const px = scales.x(coords[2 * i]);
-        const py = scales.y(coords[2 * i + 1]);
-        ctx.moveTo(px + r, py);
-        ctx.arc(px, py, r, 0, 2 * Math.PI);
-      }
+      for (const i of rows) tracePoint(ctx, shape, scales.x(coords[2 * i]), scales.y(coords[2 * i + 1]), r);
       ctx.fill();
+      ctx.stroke();
     }
   }, [scales, coords, features, width, n]);
 
@@ -166,7 +189,7 @@ export function EmbeddingMap() {
           height={Math.round(HEIGHT * (window.devicePixelRatio || 1))}
           style={{ width, height: HEIGHT, cursor: hover ? 'pointer' : 'default' }}
           role="img"
-          aria-label={`${embedding?.method ?? ''} map of ${n} images coloured by class`}
+          aria-label={`${embedding?.method ?? ''} map of ${n} images, one colour and shape per class (legend below)`}
           data-testid="embedding-canvas"
           // Where row 0 is drawn (CSS px from the canvas's corner): lets tests click a real point.
           data-point0={scales && coords ? `${Math.round(scales.x(coords[0]))},${Math.round(scales.y(coords[1]))}` : undefined}
@@ -184,12 +207,12 @@ export function EmbeddingMap() {
       <ul className="map-legend" aria-label="classes">
         {features.classNames.map((name, c) => (
           <li key={name}>
-            <span className="swatch" style={{ background: classColor(c) }} /> {name}
+            <LegendMarker label={c} /> {name}
           </li>
         ))}
         {Array.from(features.labels).some((l) => l < 0) && (
           <li>
-            <span className="swatch" style={{ background: classColor(-1) }} /> unlabelled
+            <LegendMarker label={-1} /> unlabelled
           </li>
         )}
       </ul>

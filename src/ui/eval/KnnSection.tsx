@@ -3,6 +3,7 @@ import { useDeferredValue } from 'react';
 import type { FeatureSource, KnnReport, KnnRule } from '../../shared/protocol';
 import { evaluateKnnRules } from '../eval-actions';
 import { useStore } from '../store';
+import { confusionCell } from './confusion-colors';
 import { percent } from './format';
 
 export const RULE_NAMES: Record<KnnRule, string> = {
@@ -48,7 +49,7 @@ function Confusion({ report, classNames }: { report: KnnReport; classNames: stri
             {classNames.map((_, p) => {
               const v = report.confusion[r * c + p];
               return (
-                <td key={p} style={{ background: `rgba(51, 34, 136, ${(0.75 * v) / rowMax(r)})`, color: v / rowMax(r) > 0.5 ? '#fff' : undefined }}>
+                <td key={p} style={v ? confusionCell(v / rowMax(r)) : undefined}>
                   {v || ''}
                 </td>
               );

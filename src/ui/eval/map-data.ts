@@ -1,4 +1,4 @@
-/** Pure helpers of the embedding map: the colour-blind-safe palette, the CSV and SVG exports, bounds. */
+/** Pure helpers of the embedding map: the colour-blind-safe palette and marker shapes, the CSV and SVG exports, bounds. */
 
 /**
  * Paul Tol's "muted" qualitative scheme (9 colours distinguishable with the common colour-vision
@@ -10,6 +10,50 @@ export const UNLABELLED_COLOR = '#555555';
 
 export function classColor(label: number): string {
   return label < 0 ? UNLABELLED_COLOR : CLASS_COLORS[label % CLASS_COLORS.length];
+}
+
+export type MarkerShape = 'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down';
+
+/**
+ * A shape per class, so colour is never the only carrier. Ten classes share five shapes; the two
+ * colours of a shape differ a lot in lightness (indigo and teal; sand and green; wine and grey) or
+ * lie on the blue-yellow axis that red-green colour blindness keeps (rose and cyan; olive and
+ * purple), while the pairs most alike under it (rose and olive, purple and teal, sand and olive,
+ * green and wine, cyan and grey) get different shapes.
+ */
+export const CLASS_SHAPES: MarkerShape[] = ['circle', 'triangle-down', 'diamond', 'diamond', 'circle', 'triangle', 'triangle-down', 'square', 'square', 'triangle'];
+
+export function classShape(label: number): MarkerShape {
+  return label < 0 ? 'circle' : CLASS_SHAPES[label % CLASS_SHAPES.length];
+}
+
+// Unit vertices of each polygon (y down, as on a canvas), scaled so every shape covers about the
+// area of a circle of the same radius.
+const POLYGONS: Record<Exclude<MarkerShape, 'circle'>, [number, number][]> = {
+  square: [[-0.89, -0.89], [0.89, -0.89], [0.89, 0.89], [-0.89, 0.89]],
+  diamond: [[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]],
+  triangle: [[0, -1.55], [1.35, 0.78], [-1.35, 0.78]],
+  'triangle-down': [[0, 1.55], [1.35, -0.78], [-1.35, -0.78]],
+};
+
+/** The vertices of a marker of radius r at (x, y), flat [x0, y0, x1, y1, ...]; null for a circle. */
+export function markerVertices(shape: MarkerShape, x: number, y: number, r: number): number[] | null {
+  if (shape === 'circle') return null;
+  return POLYGONS[shape].flatMap(([dx, dy]) => [x + dx * r, y + dy * r]);
+}
+
+/** The thin edge of every marker: the palette's light colours (sand, cyan, grey) stand out from a white ground. */
+export const MARKER_EDGE = 'rgba(0, 0, 0, 0.5)';
+export const MARKER_EDGE_WIDTH = 0.6;
+
+/** A marker as an SVG element (a circle, or a path), with its content (a <title>). */
+function svgMarker(shape: MarkerShape, x: number, y: number, r: number, fill: string, content: string): string {
+  const v = markerVertices(shape, x, y, r);
+  const paint = `stroke="${MARKER_EDGE}" stroke-width="${MARKER_EDGE_WIDTH}" fill="${fill}"`;
+  if (!v) return `<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="${r}" ${paint}>${content}</circle>`;
+  const corners: string[] = [];
+  for (let i = 0; i < v.length; i += 2) corners.push(`${v[i].toFixed(2)},${v[i + 1].toFixed(2)}`);
+  return `<path d="M${corners.join('L')}Z" ${paint}>${content}</path>`;
 }
 
 function quote(v: string): string {
@@ -26,8 +70,9 @@ export function embeddingToCsv(coords: ArrayLike<number>, ids: readonly string[]
 const escapeXml = (v: string) => v.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * The map as a standalone SVG: a title, one circle per image coloured as on screen (its image id
- * and class in a <title>, so a viewer shows them on hover), and a legend naming every class.
+ * The map as a standalone SVG: a title, one marker per image in its class's colour and shape, as on
+ * screen (its image id and class in a <title>, so a viewer shows them on hover), and a legend
+ * naming every class beside its marker.
  */
 export function embeddingToSvg(
   coords: ArrayLike<number>,
@@ -52,15 +97,13 @@ export function embeddingToSvg(
   ];
   ids.forEach((id, i) => {
     const label = labels[i] >= 0 ? classNames[labels[i]] : 'unlabelled';
-    parts.push(
-      `<circle cx="${sx(coords[2 * i]).toFixed(2)}" cy="${sy(coords[2 * i + 1]).toFixed(2)}" r="${r}" fill="${classColor(labels[i])}"><title>${escapeXml(`${id}: ${label}`)}</title></circle>`,
-    );
+    parts.push(svgMarker(classShape(labels[i]), sx(coords[2 * i]), sy(coords[2 * i + 1]), r, classColor(labels[i]), `<title>${escapeXml(`${id}: ${label}`)}</title>`));
   });
   const present = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   present.forEach((label, k) => {
     const y = 40 + 18 * k;
     const name = label >= 0 ? classNames[label] : 'unlabelled';
-    parts.push(`<circle cx="${width - legendW + 8}" cy="${y - 4}" r="5" fill="${classColor(label)}"/><text x="${width - legendW + 18}" y="${y}">${escapeXml(name)}</text>`);
+    parts.push(`${svgMarker(classShape(label), width - legendW + 8, y - 4, 5, classColor(label), '')}<text x="${width - legendW + 18}" y="${y}">${escapeXml(name)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

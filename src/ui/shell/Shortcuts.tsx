@@ -14,18 +14,30 @@ export const SHORTCUTS: [string, string][] = [
   ['?', 'this help'],
 ];
 
-function typing(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  if (!el) return false;
-  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON'].includes(el.tagName);
+/** Inputs that take no typed text: a checkbox, a slider, a file picker. */
+const UNTYPED_INPUTS = ['checkbox', 'radio', 'range', 'file', 'color', 'button', 'submit', 'reset'];
+
+/** A field that takes the keys itself: every shortcut is off while typing or choosing in it. */
+function typing(el: HTMLElement): boolean {
+  if (el instanceof HTMLInputElement) return !UNTYPED_INPUTS.includes(el.type);
+  return el.isContentEditable || ['TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+/** A control that Space activates (a button, a checkbox, a details summary, a link): Space stays
+ *  its own. The other shortcuts still work from it, so a keyboard user, whose focus is almost
+ *  always on such a control, has them too. */
+function activatedBySpace(el: HTMLElement): boolean {
+  return ['BUTTON', 'INPUT', 'SUMMARY', 'A'].includes(el.tagName) || el.getAttribute('role') === 'button';
 }
 
 export function useShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const target = e.target instanceof HTMLElement ? e.target : null;
+      if (e.ctrlKey || e.metaKey || e.altKey || (target && typing(target))) return;
       const s = useStore.getState();
       if (e.key === ' ') {
+        if (target && activatedBySpace(target)) return;
         e.preventDefault();
         toggleRun();
       } else if (e.key === '.' && ['paused', 'idle'].includes(runState())) stepRun();

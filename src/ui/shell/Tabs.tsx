@@ -28,25 +28,27 @@ export function Tabs() {
   };
 
   return (
-    <nav className="tabs" role="tablist" aria-label="Sections">
-      {TABS.map((t, i) => (
-        <button
-          key={t.id}
-          id={`tab-${t.id}`}
-          type="button"
-          role="tab"
-          aria-selected={tab === t.id}
-          aria-controls={`panel-${t.id}`}
-          tabIndex={tab === t.id ? 0 : -1}
-          onClick={() => setTab(t.id)}
-          onKeyDown={(e) => move(e, i)}
-          aria-keyshortcuts={String(i + 1)}
-        >
-          {t.label}
-          {t.id === 'data' && <span className="tab-badge">{count}</span>}
-          {t.id === 'train' && state !== 'idle' && <span className={`tab-badge state-${state}`}>{state === 'running' ? `step ${step}` : state}</span>}
-        </button>
-      ))}
+    <nav aria-label="Sections">
+      <div className="tabs" role="tablist" aria-label="Sections">
+        {TABS.map((t, i) => (
+          <button
+            key={t.id}
+            id={`tab-${t.id}`}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            aria-controls={`panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            onClick={() => setTab(t.id)}
+            onKeyDown={(e) => move(e, i)}
+            aria-keyshortcuts={String(i + 1)}
+          >
+            {t.label}
+            {t.id === 'data' && <span className="tab-badge">{count}</span>}
+            {t.id === 'train' && state !== 'idle' && <span className={`tab-badge state-${state}`}>{state === 'running' ? `step ${step}` : state}</span>}
+          </button>
+        ))}
+      </div>
     </nav>
   );
 }

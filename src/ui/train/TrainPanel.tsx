@@ -10,6 +10,7 @@ import { ConfigForm } from './ConfigForm';
 import { KnnEval } from './KnnEval';
 import { MetricCharts } from './MetricCharts';
 import { ProgressPanel } from './ProgressPanel';
+import { RunAnnouncer } from './RunAnnouncer';
 import { RunControls } from './RunControls';
 import { ScheduleCharts } from './ScheduleCharts';
 
@@ -49,6 +50,7 @@ export function TrainPanel() {
           <KnnEval />
         </div>
         <ProgressPanel />
+        <RunAnnouncer />
         <div className="segmented" role="tablist" aria-label="Run views">
           {VIEWS.map((v) => (
             <button key={v.id} type="button" role="tab" aria-selected={view === v.id} onClick={() => setView(v.id)}>
