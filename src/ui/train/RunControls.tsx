@@ -8,32 +8,28 @@ export function RunControls() {
   const blocker = useStore((s) => startBlocker(s));
   const experiment = useStore((s) => s.experimentStatus === 'running');
   const active = isActive(state);
+  // One button that becomes Start, Pause or Resume: it stays the same element, so keyboard focus
+  // stays on it as the run starts and pauses.
+  const main =
+    state === 'running'
+      ? { label: '❚❚ Pause', onClick: pauseRun, disabled: experiment, primary: false, testId: 'pause' }
+      : state === 'paused'
+        ? { label: '▶ Resume', onClick: resumeRun, disabled: experiment, primary: true, testId: 'resume' }
+        : { label: '▶ Start', onClick: startRun, disabled: blocker !== null, primary: true, testId: 'start' };
 
   return (
     <div className="run-controls" role="group" aria-label="Run controls">
-      {!active && (
-        <button
-          type="button"
-          className="primary"
-          onClick={startRun}
-          disabled={blocker !== null}
-          aria-keyshortcuts="Space"
-          aria-describedby={blocker ? 'start-blocker' : undefined}
-          data-testid="start"
-        >
-          ▶ Start
-        </button>
-      )}
-      {state === 'running' && (
-        <button type="button" onClick={pauseRun} aria-keyshortcuts="Space" disabled={experiment} data-testid="pause">
-          ❚❚ Pause
-        </button>
-      )}
-      {state === 'paused' && (
-        <button type="button" className="primary" onClick={resumeRun} aria-keyshortcuts="Space" disabled={experiment} data-testid="resume">
-          ▶ Resume
-        </button>
-      )}
+      <button
+        type="button"
+        className={main.primary ? 'primary' : undefined}
+        onClick={main.onClick}
+        disabled={main.disabled}
+        aria-keyshortcuts="Space"
+        aria-describedby={!active && blocker ? 'start-blocker' : undefined}
+        data-testid={main.testId}
+      >
+        {main.label}
+      </button>
       <button
         type="button"
         onClick={stepRun}
