@@ -1,6 +1,8 @@
 /**
  * The layering of `src/` (see STYLE.md): shared is pure; the engine may use tfjs but no UI or DOM;
  * the UI never imports tfjs, the engine or the worker's internals; the worker never imports the UI.
+ * Test support (`src/test-support/`, any `*test-helpers*` file) is for tests only: no product
+ * file (nor script) imports it.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -8,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
+const SCRIPTS = path.resolve(SRC, '../scripts');
+const TEST_SUPPORT = path.join(SRC, 'test-support');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = path.join(dir, f);
     if (statSync(p).isDirectory()) return files(p);
-    return /\.(ts|tsx)$/.test(f) && !/\.test\.tsx?$/.test(f) ? [p] : [];
+    return /\.(ts|tsx|mjs)$/.test(f) && !/\.test\.tsx?$/.test(f) ? [p] : [];
   });
 }
 
@@ -29,6 +33,16 @@ function target(file: string, spec: string): string {
   if (!spec.startsWith('.')) return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
   const abs = path.resolve(path.dirname(file), spec);
   return `src/${path.relative(SRC, abs).split(path.sep)[0]}`;
+}
+
+/** Test support: anything under src/test-support, or a `*test-helpers*` file anywhere. */
+function isTestSupportFile(abs: string): boolean {
+  return abs === TEST_SUPPORT || abs.startsWith(TEST_SUPPORT + path.sep) || /test-helpers/.test(path.basename(abs));
+}
+
+/** Whether `spec`, imported by `file`, is test support. */
+function isTestSupport(file: string, spec: string): boolean {
+  return spec.startsWith('.') && isTestSupportFile(path.resolve(path.dirname(file), spec));
 }
 
 const rules: Record<string, (t: string) => boolean> = {
@@ -61,10 +75,20 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
+  it('product code and scripts import no test support', () => {
+    const product = [...files(SRC), ...files(SCRIPTS)].filter((f) => !isTestSupportFile(f));
+    const bad = product.flatMap((f) => imports(f).filter((spec) => isTestSupport(f, spec)).map((spec) => `${path.relative(SRC, f)} -> ${spec}`));
+    expect(product.length).toBeGreaterThan(0);
+    expect(bad).toEqual([]);
+  });
+
   it('the rule catches a forbidden import', () => {
     expect(rules.ui(target(path.join(SRC, 'ui/x.ts'), '../engine/vit'))).toBe(true);
     expect(rules.ui(target(path.join(SRC, 'ui/x.ts'), '@tensorflow/tfjs'))).toBe(true);
     expect(rules.engine(target(path.join(SRC, 'engine/x.ts'), 'react'))).toBe(true);
     expect(rules.ui(target(path.join(SRC, 'ui/x.ts'), '../shared/protocol'))).toBe(false);
+    expect(isTestSupport(path.join(SRC, 'engine/weights/x.ts'), '../../test-support/weights')).toBe(true);
+    expect(isTestSupport(path.join(SRC, 'worker/x.ts'), './session.test-helpers')).toBe(true);
+    expect(isTestSupport(path.join(SRC, 'engine/x.ts'), '../shared/host-tensor')).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { WeightsError } from './errors';
 import { toOfficialCheckpoint } from './export';
 import { loadWeights } from './layouts';
 import { writePth } from './pth-writer';
-import { f32 } from './test-helpers';
+import { f32 } from '../../test-support/weights';
 
 const vit = (embedDim: number, numHeads: number, depth: number): ViTConfig => ({
   patchSize: 8, imgSize: 32, embedDim, depth, numHeads, mlpRatio: 4, qkvBias: true, lnEps: 1e-6,

@@ -5,7 +5,7 @@ import type { TensorMap } from '../../shared/host-tensor';
 import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
 import { checkBackboneShapes, checkHeadShapes, inferHeadConfig, inferViTConfig } from './arch';
 import { readSafetensors } from './safetensors';
-import { f32, golden, goldenDir } from './test-helpers';
+import { f32, golden, goldenDir } from '../../test-support/weights';
 
 const manifest = JSON.parse(readFileSync(path.join(goldenDir(), 'manifest.json'), 'utf8'));
 const backbone = () => readSafetensors(golden('backbone.safetensors')).tensors;

@@ -3,7 +3,7 @@ import { Rng } from '../../shared/rng';
 import { WeightsError } from './errors';
 import { loadWeights, type LoadedWeights } from './layouts';
 import { pthStateDicts, readPth } from './pth';
-import { golden } from './test-helpers';
+import { golden } from '../../test-support/weights';
 import { openZip, writeZip } from './zip';
 
 const MUTATIONS_PER_FILE = 150;

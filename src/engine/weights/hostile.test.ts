@@ -17,7 +17,7 @@ import { microRunConfig } from '../../shared/micro-config';
 import type { TensorMap } from '../../shared/host-tensor';
 import { LIST_SHOWN, MAX_ITEM, MAX_MESSAGE } from './errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { golden } from './test-helpers';
+import { golden } from '../../test-support/weights';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, 'load-in-child.ts');

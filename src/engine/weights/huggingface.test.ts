@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backboneToHuggingFace, huggingFaceToOfficial, isHuggingFaceViT } from './huggingface';
 import { readSafetensors } from './safetensors';
-import { f32, firstDifference, golden } from './test-helpers';
+import { f32, firstDifference, golden } from '../../test-support/weights';
 
 const official = () => readSafetensors(golden('backbone.safetensors')).tensors;
 const hf = () => readSafetensors(golden('backbone_hf.safetensors')).tensors;

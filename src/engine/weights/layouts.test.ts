@@ -7,7 +7,7 @@ import { toDinolabSafetensors, toOfficialCheckpoint } from './export';
 import { loadWeights } from './layouts';
 import { writePth } from './pth-writer';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { PickleBytes, f32, firstDifference, golden, goldenDir, pthZip, sameTensor } from './test-helpers';
+import { PickleBytes, f32, firstDifference, golden, goldenDir, pthZip, sameTensor } from '../../test-support/weights';
 
 const manifest = JSON.parse(readFileSync(path.join(goldenDir(), 'manifest.json'), 'utf8'));
 const heads = { numHeads: manifest.config.num_heads as number };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WeightsError } from './errors';
 import { PickleGlobal, PickleObject, unpickle, type PickleHooks } from './pickle';
 import { readPth } from './pth';
-import { PickleBytes, hex, pthZip } from './test-helpers';
+import { PickleBytes, hex, pthZip } from '../../test-support/weights';
 
 /**
  * Python 3.11: pickle.dumps(obj, protocol=p) with

@@ -8,7 +8,7 @@ import { PickleObject } from './pickle';
 import { pthStateDicts, readPth } from './pth';
 import { writePth } from './pth-writer';
 import { readSafetensors } from './safetensors';
-import { PickleBytes, f32, firstDifference, golden, pthZip } from './test-helpers';
+import { PickleBytes, f32, firstDifference, golden, pthZip } from '../../test-support/weights';
 import { openZip } from './zip';
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

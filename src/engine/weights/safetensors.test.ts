@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TensorMap } from '../../shared/host-tensor';
 import { WeightsError } from './errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { f32, golden, sameTensor } from './test-helpers';
+import { f32, golden, sameTensor } from '../../test-support/weights';
 
 /** A safetensors file from a header object and a data area, without the writer's checks. */
 function rawFile(header: unknown, data: Uint8Array, pad = 0): Uint8Array {

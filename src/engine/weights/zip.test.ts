@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from './errors';
-import { golden } from './test-helpers';
+import { golden } from '../../test-support/weights';
 import { crc32, openZip, writeZip } from './zip';
 
 /** Offset of each entry's data, read from the central directory and local headers. */

@@ -1,12 +1,13 @@
 /**
- * Test-only helpers (Node): the golden case files and a tiny pickle assembler for hand-made
- * (hostile) pickles. Not exported from the folder's index.
+ * Test-only helpers for the weights readers (Node): the golden case files, tensor comparison, and
+ * a tiny pickle assembler for hand-made (hostile) pickles. Product code never imports
+ * src/test-support (src/architecture.test.ts fails if it does).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { goldenCaseDirs } from '../../conformance/golden-dirs';
-import type { HostTensor, TensorMap } from '../../shared/host-tensor';
-import { writeZip } from './zip';
+import { goldenCaseDirs } from '../conformance/golden-dirs';
+import type { HostTensor, TensorMap } from '../shared/host-tensor';
+import { writeZip } from '../engine/weights/zip';
 
 /** A golden case directory (found by golden-dirs.ts; vit-p8-tiny when present). Throws, never skips, when none exists. */
 export function goldenDir(): string {
