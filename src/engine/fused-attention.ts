@@ -10,18 +10,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from './kernels/wasm-kernels';
 
+// Registered for the kernel, so the tape keeps qkv itself (tf.customGrad would keep a copy).
+tf.registerGradient({
+  kernelName: ATTENTION_KERNEL,
+  inputsToSave: ['qkv'],
+  gradFunc: (dy, [qkv], attrs) => ({ qkv: () => tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { qkv, dy: dy as tf.Tensor }, attrs) as tf.Tensor }),
+});
+
 /** Attention output (B*N, D) of all heads, merged; differentiable with respect to qkv. */
 export function fusedAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
   const attrs: AttentionAttrs = { B, N, nh, q0: 0, q1: N, probs: false };
-  const run = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x]);
-    return {
-      value: tf.engine().runKernel(ATTENTION_KERNEL, { qkv: x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { qkv: saved[0], dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return run(qkv) as tf.Tensor2D;
+  return tf.engine().runKernel(ATTENTION_KERNEL, { qkv }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
 /**

@@ -14,7 +14,7 @@
 import type { RunConfig } from './config';
 
 /** Floats per token, in units of D, one block keeps at a training step's peak: fused wasm kernels. */
-export const FUSED_FLOATS_PER_TOKEN = 76;
+export const FUSED_FLOATS_PER_TOKEN = 67;
 /** The same with tfjs's composite LayerNorm, GELU and attention (webgpu, webgl, cpu). */
 export const COMPOSITE_FLOATS_PER_TOKEN = 210;
 
