@@ -2,10 +2,12 @@
  * npm run bench -- [--backends wasm,webgpu] [--inspect s16-224,s8-224,s8-448] [--train small,default]
  *                  [--features s8-224] [--steps 5] [--reps 3] [--no-build] [--no-peers] [--threads N]
  *                  [--micro-batches 16,8] (each training row again with the student in micro-batches)
+ *                  [--simd relaxed,plain] (wasm: every row with each build of the kernels, in this order)
+ *                  [--feature-batches 1,4,16] (images per forward pass of the features row; default the app's)
  *
  * Builds the app, serves it cross-origin isolated (vite preview), and drives Debian Chromium
  * through the app's own training worker (the test harness page, src/worker/harness.html): the
- * inspector's request on ViT-S/16 and ViT-S/8, CLS features of batches of 8 images (what the
+ * inspector's request on ViT-S/16 and ViT-S/8, CLS features in the app's batches (what the
  * k-NN and t-SNE of the write-up's evaluation read), DINO training steps, a 1024^3 matMul as the
  * backend's yardstick, and tensors/bytes over the training steps. With --peers (default), the same
  * inspector models run on onnxruntime-web in the same browser (scripts/bench-peers.ts). Prints a
@@ -18,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
+import { FEATURE_BATCH } from '../src/engine/eval/features';
 import { modelPresets, runPresets, type RunConfig, type ViTConfig } from '../src/shared/config';
 import { runPeers, type PeerRow } from './bench-peers';
 
@@ -118,6 +121,8 @@ async function main(): Promise<void> {
   const trainRows = arg('train', 'small,default').split(',').filter((k) => k && k !== 'none') as ('small' | 'default')[];
   const steps = Number(arg('steps', '5'));
   const microBatches = arg('micro-batches', '').split(',').filter(Boolean).map(Number);
+  const simdBuilds = arg('simd', 'relaxed').split(',').filter(Boolean);
+  const featureBatches = arg('feature-batches', String(FEATURE_BATCH)).split(',').filter(Boolean).map(Number);
   const reps = Number(arg('reps', '3'));
   const load0 = os.loadavg();
   if (!flag('no-build')) execSync('npx vite build', { cwd: root, stdio: 'inherit' });
@@ -159,29 +164,36 @@ async function main(): Promise<void> {
         for (const e of l.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
-    for (const backend of backends) {
+    for (const [backend, simd] of backends.flatMap((b) => (b === 'wasm' ? simdBuilds.map((v) => [b, v]) : [[b, null]]))) {
+      const label = simd ? `${backend} (${simd} SIMD)` : backend;
       await page.goto('/src/worker/harness.html');
       const from = 0;
       await page.evaluate((b) => (window as unknown as { harness: Harness }).harness.send({ type: 'init', backend: b }), backend);
       await harnessEvent(page, 'ready', from, 120_000);
+      if (simd) {
+        const got = await runJob(page, { kind: 'simd', relaxed: simd === 'relaxed' });
+        if (simd === 'relaxed' && !got.relaxedSimd) console.log('wasm: this browser does not validate relaxed SIMD; the plain build runs');
+      }
       const mm = await runJob(page, { kind: 'matmul', size: 1024 });
       yardstick.push(mm);
-      console.log(`${backend}: 1024^3 matMul ${(mm.ms as number).toFixed(1)} ms = ${(mm.gflops as number).toFixed(1)} GFLOP/s (${mm.threads ?? '-'} threads)`);
+      console.log(`${label}: 1024^3 matMul ${(mm.ms as number).toFixed(1)} ms = ${(mm.gflops as number).toFixed(1)} GFLOP/s (${mm.threads ?? '-'} threads)`);
       for (const key of inspectRows) {
         const row = INSPECT[key];
         if (!row) throw new Error(`unknown inspect row ${key}; known: ${Object.keys(INSPECT).join(', ')}`);
         const r = await runJob(page, { kind: 'inspect', vit: row.vit, size: row.size, reps });
         const out = { backend, model: row.model, patch: row.vit.patchSize, size: row.size, ...r, utilisation: (r.gflops as number) / (mm.gflops as number) };
         inspect.push(out);
-        console.log(`${backend}: inspect ${row.model} ${row.size} px: ${(r.msPerImage as number).toFixed(0)} ms (${(r.gflops as number).toFixed(1)} GFLOP/s), peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB`);
+        console.log(`${label}: inspect ${row.model} ${row.size} px: ${(r.msPerImage as number).toFixed(0)} ms (${(r.gflops as number).toFixed(1)} GFLOP/s), peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB`);
       }
       for (const key of featureRows) {
         const row = INSPECT[key];
         if (!row) throw new Error(`unknown features row ${key}; known: ${Object.keys(INSPECT).join(', ')}`);
-        const r = await runJob(page, { kind: 'features', vit: row.vit, size: row.size, batch: 8 });
-        features.push({ backend, model: row.model, patch: row.vit.patchSize, size: row.size, ...r, utilisation: (r.gflops as number) / (mm.gflops as number) });
-        const per = r.msPerImage as number;
-        console.log(`${backend}: CLS features ${row.model} ${row.size} px, batches of 8: ${per.toFixed(0)} ms per image (${(r.gflops as number).toFixed(1)} GFLOP/s; 1000 images in ${((per * 1000) / 60000).toFixed(1)} min)`);
+        for (const batch of featureBatches) {
+          const r = await runJob(page, { kind: 'features', vit: row.vit, size: row.size, batch });
+          features.push({ backend, model: row.model, patch: row.vit.patchSize, size: row.size, ...r, utilisation: (r.gflops as number) / (mm.gflops as number) });
+          const per = r.msPerImage as number;
+          console.log(`${label}: CLS features ${row.model} ${row.size} px, batches of ${batch}: ${per.toFixed(0)} ms per image (${(r.gflops as number).toFixed(1)} GFLOP/s; 1000 images in ${((per * 1000) / 60000).toFixed(1)} min)`);
+        }
       }
       for (const head of trainRows) {
         for (const microBatch of [undefined, ...microBatches]) {
@@ -215,9 +227,9 @@ async function main(): Promise<void> {
   for (const r of inspect) {
     const peer = peers.find((p) => p.model === r.model && p.size === r.size);
     const ms = r.msPerImage as number;
-    console.log(`| inspect ${r.model} ${r.size} px | ${r.backend} | ${r.threads ?? '-'} | ${ms.toFixed(0)} ms | ${peer ? `${peer.msPerImage.toFixed(0)} ms` : peer === undefined ? 'not run' : ''} | ${peer ? `${(peer.msPerImage / ms).toFixed(2)}x` : ''} |`);
+    console.log(`| inspect ${r.model} ${r.size} px | ${r.backend}${r.relaxedSimd === false ? ' (plain SIMD)' : ''} | ${r.threads ?? '-'} | ${ms.toFixed(0)} ms | ${peer ? `${peer.msPerImage.toFixed(0)} ms` : peer === undefined ? 'not run' : ''} | ${peer ? `${(peer.msPerImage / ms).toFixed(2)}x` : ''} |`);
   }
-  for (const r of train) console.log(`| train step, ${r.head} head, micro-batch ${r.microBatch} | ${r.backend} | ${r.threads ?? '-'} | ${(r.msPerStep as number).toFixed(0)} ms (${(r.imgPerSec as number).toFixed(1)} img/s) | | |`);
+  for (const r of train) console.log(`| train step, ${r.head} head, micro-batch ${r.microBatch} | ${r.backend}${r.relaxedSimd === false ? ' (plain SIMD)' : ''} | ${r.threads ?? '-'} | ${(r.msPerStep as number).toFixed(0)} ms (${(r.imgPerSec as number).toFixed(1)} img/s) | | |`);
   console.log(`\nload ${load0.map((x) => x.toFixed(1)).join(' ')} -> ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; longest main-thread task ${longest.toFixed(0)} ms; wrote bench-results/latest.json`);
 }
 

@@ -64,7 +64,6 @@ export class Evaluator {
     const run = async (source: FeatureSource, m: FeatureModel, stage: string) => {
       const weights = await weightsFingerprint(m);
       const data = await extractFeatures(m, images, t, {
-        batchSize: 16,
         cancelled: () => this.cancelRequested,
         cache: this.cache,
         keyOf: (i) => `${weights}|${transformKey(t)}|${imageKeys[i]}`,

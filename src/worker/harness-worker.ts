@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentCrops, plainCrop } from '../engine/augment';
 import { benchFeatures, benchInspect, benchMatMul, benchTrain } from '../engine/benchmark';
 import { ImageStore } from '../engine/image-store';
-import { wasmKernelThreads } from '../engine/kernels/wasm-kernels';
+import { installWasmKernels, wasmKernelsRelaxed, wasmKernelThreads } from '../engine/kernels/wasm-kernels';
 import type { RunConfig, ViTConfig } from '../shared/config';
 import fixture from '../engine/fixtures/pil-bicubic.json';
 import { startWorker } from './entry';
@@ -44,12 +44,19 @@ async function pilCrops(): Promise<{ expected: number[]; actual: number[] }[]> {
 
 type BenchJob =
   | { kind: 'matmul'; size: number }
+  /** wasm: reinstall the kernels' plain-SIMD (false) or relaxed-SIMD (true) build, to compare them. */
+  | { kind: 'simd'; relaxed: boolean }
   | { kind: 'inspect'; vit: ViTConfig; size: number; reps: number }
   | { kind: 'features'; vit: ViTConfig; size: number; batch: number }
   | { kind: 'train'; config: RunConfig; steps: number; microBatch?: number };
 
 async function bench(job: BenchJob): Promise<unknown> {
-  const where = { backend: tf.getBackend(), threads: tf.getBackend() === 'wasm' ? wasmKernelThreads() : undefined };
+  if (job.kind === 'simd') {
+    await installWasmKernels(wasmKernelThreads(), job.relaxed);
+    return { relaxedSimd: wasmKernelsRelaxed() };
+  }
+  const wasm = tf.getBackend() === 'wasm';
+  const where = { backend: tf.getBackend(), threads: wasm ? wasmKernelThreads() : undefined, relaxedSimd: wasm ? wasmKernelsRelaxed() : undefined };
   if (job.kind === 'matmul') return { ...where, ...(await benchMatMul(job.size)) };
   if (job.kind === 'inspect') return { ...where, ...(await benchInspect(job.vit, job.size, job.reps)) };
   if (job.kind === 'features') return { ...where, ...(await benchFeatures(job.vit, job.size, job.batch)) };

@@ -37,7 +37,15 @@ interface FeatureProgress {
   fromCache: number;
 }
 
+/**
+ * Images per forward pass of the feature loop. Bigger batches cost the wasm backend speed (a
+ * batch's activations leave the cache: measured with npm run bench -- --feature-batches), and
+ * every image of a batch waits for the slowest, so the batch is small.
+ */
+export const FEATURE_BATCH = 16;
+
 interface FeatureLoopOptions {
+  /** Images per forward pass (FEATURE_BATCH). */
   batchSize?: number;
   onProgress?: (p: FeatureProgress) => void;
   /** Polled between batches; the loop throws FeaturesCancelled when it returns true. */
@@ -90,7 +98,7 @@ export async function extractFeatures(
     hits.forEach((f, i) => (f && f.length === dim ? out.set(f, i * dim) : todo.push(i)));
   } else todo.push(...images.keys());
   const fromCache = n - todo.length;
-  const batch = Math.max(1, Math.min(opts.batchSize ?? 32, todo.length));
+  const batch = Math.max(1, Math.min(opts.batchSize ?? FEATURE_BATCH, todo.length));
   const s = t.crop;
   const input = new Float32Array(batch * 3 * s * s);
   const t0 = performance.now();
