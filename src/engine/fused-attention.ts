@@ -1,5 +1,6 @@
 /**
- * Multi-head self-attention straight from the qkv projection, as one kernel (wasm backend):
+ * Multi-head self-attention straight from the qkv projection, as one kernel (wasm: kernels/kernels.c;
+ * WebGPU: webgpu/, WGSL; tfjs runs the active backend's kernel of the same name):
  * softmax(Q K^T / sqrt(hd)) V for every head, without the (B, nh, N, N) matrix ever being stored
  * and without the transposes that split and merge heads. The gradient recomputes the softmax rows
  * from qkv, so training keeps only qkv on the tape for the attention.
