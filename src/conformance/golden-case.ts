@@ -22,8 +22,10 @@ import { compareArrays, exactCheck, type CheckResult, type Tolerance } from './c
 /** Reads a file of the case by name (manifest.json, forward.safetensors, ...). */
 export type CaseReader = (name: string) => Promise<Uint8Array>;
 
-export type CheckGroup = 'weights' | 'forward' | 'train' | 'knn' | 'schedules';
-export const ALL_GROUPS: CheckGroup[] = ['weights', 'forward', 'train', 'knn', 'schedules'];
+/** 'train-micro': the training steps again with the student in micro-batches of half the batch
+ *  (gradient accumulation, which the worker uses when a batch does not fit its backend's memory). */
+export type CheckGroup = 'weights' | 'forward' | 'train' | 'train-micro' | 'knn' | 'schedules';
+export const ALL_GROUPS: CheckGroup[] = ['weights', 'forward', 'train', 'train-micro', 'knn', 'schedules'];
 
 export interface RunOptions {
   groups?: CheckGroup[];
@@ -170,6 +172,11 @@ export async function runGoldenCase(readFile: CaseReader, opts: RunOptions = {})
   }
 
   if (groups.includes('train')) results.push(...(await trainChecks(readFile, manifest, vit, head, tol)));
+  if (groups.includes('train-micro')) {
+    // A batch of B runs as micro-batches of ceil(B / 2) images (uneven when B is odd); B = 1 has none.
+    const B = manifest.config.batch_size as number;
+    if (B > 1) results.push(...(await trainChecks(readFile, manifest, vit, head, tol, Math.ceil(B / 2))));
+  }
   if (groups.includes('knn')) results.push(...(await knnChecks(readFile, manifest, tol)));
   if (groups.includes('schedules')) results.push(...(await scheduleChecks(readFile)));
   return results;
@@ -241,8 +248,9 @@ async function trainChecks(
   vit: ViTConfig,
   head: HeadConfig,
   tol: Record<TolKey, Tolerance>,
+  microBatch?: number,
 ): Promise<CheckResult[]> {
-  const g = 'train';
+  const g = microBatch ? `train[micro-batches of ${microBatch}]` : 'train';
   const c = manifest.config;
   const train = readSafetensors(await readFile('train.safetensors')).tensors;
   const init: TensorMap = new Map();
@@ -276,7 +284,7 @@ async function trainChecks(
         centering: true,
         dropPathRate: 0,
       },
-      { trace: true },
+      { trace: true, microBatch },
     );
     globals.dispose();
     locals?.dispose();
