@@ -189,20 +189,20 @@ static void gemm_strided(const float *A, int lda, int transA, float alpha, const
 /*
  * Batched C[b] = op(A[b]) op(B[b]) for contiguous row-major matrices. strideA / strideB are the
  * element distances between batch entries (0 broadcasts one matrix). The job is split into parts
- * = batch x ceil(N / NC) column blocks x ceil(M / rowsPerPart) row blocks; this call computes
- * parts [part0, part1). Parts write disjoint blocks of C, so they can run on different threads
- * (each with its own scratch).
+ * = batch x ceil(N / colsPerPart) column blocks x ceil(M / rowsPerPart) row blocks (colsPerPart
+ * at most NC); this call computes parts [part0, part1). Parts write disjoint blocks of C, so they
+ * can run on different threads (each with its own scratch).
  */
 void gemm(const float *A, const float *B, float *C, int batch, int M, int N, int K, int transA, int transB,
-          int strideA, int strideB, int rowsPerPart, int part0, int part1, float *scratch) {
-  int colBlocks = (N + NC - 1) / NC;
+          int strideA, int strideB, int rowsPerPart, int colsPerPart, int part0, int part1, float *scratch) {
+  int colBlocks = (N + colsPerPart - 1) / colsPerPart;
   int rowBlocks = (M + rowsPerPart - 1) / rowsPerPart;
   int lda = transA ? M : K, ldb = transB ? K : N;
   for (int part = part0; part < part1; part++) {
     int b = part / (colBlocks * rowBlocks);
     int rest = part % (colBlocks * rowBlocks);
-    int j0 = (rest / rowBlocks) * NC, i0 = (rest % rowBlocks) * rowsPerPart;
-    int nc = N - j0 < NC ? N - j0 : NC, mr = M - i0 < rowsPerPart ? M - i0 : rowsPerPart;
+    int j0 = (rest / rowBlocks) * colsPerPart, i0 = (rest % rowBlocks) * rowsPerPart;
+    int nc = N - j0 < colsPerPart ? N - j0 : colsPerPart, mr = M - i0 < rowsPerPart ? M - i0 : rowsPerPart;
     const float *Ab = A + b * strideA + (transA ? i0 : i0 * K);
     const float *Bb = B + b * strideB + (transB ? j0 * K : j0);
     gemm_strided(Ab, lda, transA, 1.0f, Bb, ldb, transB, C + b * M * N + i0 * N + j0, N, mr, nc, K, 0, scratch);

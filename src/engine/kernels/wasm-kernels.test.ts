@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/rng';
 import { adjustHue } from '../augment';
-import { installWasmKernels, simplifyTranspose, uninstallWasmKernels, wasmKernelsRelaxed } from './wasm-kernels';
+import { gemmParts, installWasmKernels, simplifyTranspose, uninstallWasmKernels, wasmKernelsRelaxed } from './wasm-kernels';
 
 /** Plain-JS reference: C[b] = op(A[b]) op(B[b]) with batch broadcast of a size-1 side. */
 function refMatMul(a: Float32Array, as: number[], b: Float32Array, bs: number[], tA: boolean, tB: boolean): Float32Array {
@@ -100,6 +100,27 @@ describe('wasm GEMM kernel', () => {
     // Sums of 384 products of unit normals (about 20): fused or not, they differ by a few ulps.
     expect(worst).toBeLessThan(1e-4);
     tf.dispose([a, b]);
+  });
+
+  it('cuts a product into equal parts, the same number for every thread', () => {
+    // ViT-S/16's linear layers (197 tokens) and attention products, training's batched ones, edge sizes.
+    for (const [batch, M, N] of [[1, 197, 1536], [1, 197, 384], [1, 197, 1152], [1, 785, 1152], [24, 65, 64], [768, 17, 17], [1, 5, 600], [1, 3, 3]]) {
+      for (const threads of [1, 2, 3, 4]) {
+        const { rowsPerPart, colsPerPart, parts } = gemmParts(batch, M, N, threads);
+        const what = `[${batch}, ${M}, ${N}] on ${threads} threads`;
+        expect(colsPerPart % 8, what).toBe(0);
+        expect(colsPerPart, what).toBeLessThanOrEqual(512);
+        expect(rowsPerPart % 4, what).toBe(0);
+        const colBlocks = Math.ceil(N / colsPerPart);
+        const rowBlocks = Math.ceil(M / rowsPerPart);
+        expect(parts, what).toBe(batch * colBlocks * rowBlocks);
+        // Equal parts: the last row and column blocks are short by less than one panel each.
+        expect(M - (rowBlocks - 1) * rowsPerPart, what).toBeGreaterThan(rowsPerPart - 4 * rowBlocks);
+        expect(N - (colBlocks - 1) * colsPerPart, what).toBeGreaterThan(colsPerPart - 8 * colBlocks);
+        if (threads === 1) expect(parts, what).toBe(batch * colBlocks);
+        else if (M >= 16 * threads) expect(parts % threads, what).toBe(0);
+      }
+    }
   });
 
   it('leaves no tensors behind and gives gradients equal to the reference on the slow-path shapes', () => {

@@ -45,6 +45,33 @@ function memoryOf(backend: WasmBackend): WebAssembly.Memory {
 const offsetOf = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
 const product = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
+/**
+ * How a batched matMul's output is cut into parts for `threads` threads: column blocks of equal
+ * width (at most the kernel's 512, a multiple of its 8-wide panels) times row blocks of equal
+ * height (a multiple of its 4-row panels), so that every thread gets the same number of equal
+ * parts. The pool hands each thread a contiguous run of parts, so a part count that is not a
+ * multiple of the threads, or parts of unequal size (197 rows as 128 + 69), leave a thread idle.
+ */
+export function gemmParts(batch: number, M: number, N: number, threads: number): { rowsPerPart: number; colsPerPart: number; parts: number } {
+  const colBlocks = Math.ceil(N / 512);
+  const colsPerPart = Math.min(512, Math.ceil(N / colBlocks / 8) * 8);
+  const base = batch * Math.ceil(N / colsPerPart);
+  let rowBlocks = 1;
+  if (threads > 1) {
+    // The fewest row blocks that give at least two parts per thread, in a multiple of the threads.
+    const most = Math.max(1, Math.ceil(M / 16));
+    rowBlocks = Math.min(most, Math.ceil((2 * threads) / base));
+    for (let r = rowBlocks; r <= most; r++) {
+      if ((base * r) % threads === 0) {
+        rowBlocks = r;
+        break;
+      }
+    }
+  }
+  const rowsPerPart = Math.ceil(M / rowBlocks / 4) * 4;
+  return { rowsPerPart, colsPerPart, parts: base * Math.ceil(M / rowsPerPart) };
+}
+
 function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, transB: boolean): tf.TensorInfo {
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -63,9 +90,7 @@ function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA:
     throw new Error(`matMul batch shapes [${a.shape.slice(0, -2)}] and [${b.shape.slice(0, -2)}] cannot be broadcast as one batch`);
   }
   const out = ins.backend.makeOutput([...batchShape, M, N], 'float32');
-  // Parts: column blocks of 512 times row blocks, enough of them to share among the threads.
-  const colBlocks = Math.ceil(N / 512);
-  const rowsPerPart = Math.max(64, Math.ceil(M / Math.ceil((4 * ins.pool.threads) / (batch * colBlocks)) / 64) * 64);
+  const { rowsPerPart, colsPerPart, parts } = gemmParts(batch, M, N, ins.pool.threads);
   ins.pool.run(
     'gemm',
     [
@@ -81,9 +106,10 @@ function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA:
       batchA === 1 ? 0 : M * Ka,
       batchB === 1 ? 0 : Ka * N,
       rowsPerPart,
+      colsPerPart,
     ],
     {
-      parts: batch * colBlocks * Math.ceil(M / rowsPerPart),
+      parts,
       scratchFloats: ins.pool.scratchFloatsFor('gemm'),
       work: 2 * batch * M * N * Ka,
     },
