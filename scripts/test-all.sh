@@ -9,6 +9,8 @@ status=0
 
 echo "== type check =="
 npx tsc --noEmit -p . || status=1
+# The worker and the engine it runs, with the WebWorker library only: a DOM call cannot creep in.
+npx tsc --noEmit -p tsconfig.worker.json || status=1
 
 echo "== unit tests (vitest) =="
 npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1

@@ -52,7 +52,7 @@ export async function activateBackend(name: BackendName, opts: BackendOptions = 
   let threads: number | undefined;
   if (name === 'wasm') {
     if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as string);
-    const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+    const cores = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 1;
     threads = opts.crossOriginIsolated ? Math.max(1, Math.min(cores, 8)) : 1;
     if (opts.crossOriginIsolated) setThreadsCount(threads);
   }
