@@ -1,41 +1,29 @@
 /**
- * Everything the worker holds between messages (dataset, config, run, loaded weights, metric
- * history) and the generic training loop: run / pause / resume / step / stop, the cadence of
- * metric read-backs and checkpoints, divergence handling. The DINO recipe itself is DinoRun.
+ * Everything the worker holds between messages (dataset, config, run, metric history) and the
+ * generic training loop: run / pause / resume / step / stop, the cadence of metric read-backs and
+ * checkpoints, divergence and recovery from a lost device. The DINO recipe itself is DinoRun; the
+ * device is Device (device.ts); what the inspector reads is Models (models.ts).
  */
-import { defaultAugment, formatIssues, validateConfig, type RunConfig } from '../shared/config';
+import { formatIssues, validateConfig, type RunConfig } from '../shared/config';
 import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../shared/memory';
 import type { TensorMap } from '../shared/host-tensor';
-import type {
-  AttentionRequest,
-  BackendChoice,
-  BackendInfo,
-  ModelSource,
-  Network,
-  MetricRow,
-  Progress,
-  RunState,
-  WeightsReport,
-  WorkerCommand,
-  WorkerEvent,
-} from '../shared/protocol';
+import type { BackendChoice, MetricRow, Progress, RunState, WorkerCommand, WorkerEvent } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { buildSchedules } from '../shared/schedule';
-import { deviceMemory, isWasmAbort, resetBackend, selectBackend, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
+import { deviceMemory, isWasmAbort, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
 import { wasmHeapBytes } from '../engine/kernels/wasm-kernels';
 import { restoreCheckpoint, saveCheckpoint, isCheckpoint } from '../engine/checkpoint';
 import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
+import { initFromWeights } from '../engine/init-from-weights';
 import { previewCrops } from '../engine/multi-crop';
-import { dinoShapes, headShapes, initDinoParams } from '../engine/params';
-import { loadWeights, type LoadedWeights } from '../engine/weights/layouts';
+import { dinoShapes } from '../engine/params';
 import { looksLikePth } from '../engine/weights/pth';
 import { looksLikeSafetensors } from '../engine/weights/safetensors';
 import { exportRun } from './export';
 import { clearStoredCheckpoint, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-db';
-import { Evaluator } from './evaluate';
-import { indexedDbFeatureCache } from './feature-cache';
-import { computeAttention, computePatchViews, knnEvaluate, LoadedModel, runModel, type InspectModel } from './inspect';
+import { Device, WASM_ABORT } from './device';
+import { Models } from './models';
 
 export type Emit = (e: WorkerEvent) => void;
 
@@ -59,58 +47,39 @@ export interface StoredCheckpoint {
   clear(): Promise<void>;
 }
 
-/** What the Weights tab shows about a file the worker read. */
-function weightsReport(fileName: string, w: LoadedWeights, pending: boolean): WeightsReport {
-  return {
-    fileName, layout: w.layout, arch: w.arch, unexpected: w.unexpected, missing: w.missing,
-    hasHead: w.head !== null, nonFinite: w.nonFinite, pending,
-  };
-}
-
-/** DeviceLoss reason for a wasm module that aborted because its heap ran out. */
-const WASM_ABORT = 'wasm-abort';
-
 export class Session {
-  private backend: BackendInfo | null = null;
+  private readonly device: Device;
+  private readonly models: Models;
   private store = new ImageStore();
   private config: RunConfig | null = null;
   private run: DinoRun | null = null;
   /** Image count the run was started with (its steps per epoch depend on it). */
   private runDatasetSize = 0;
-  private loaded: LoadedModel | null = null;
-  /** True when weights were loaded after the current run began: the inspector shows them. */
-  private inspectLoaded = false;
-  /** File name of the loaded weights, as the screen names them. */
-  private loadedFile: string | null = null;
-  /** Weights holding NaN or ±Inf, reported and waiting for `acceptWeights`. */
-  private pendingWeights: { fileName: string; weights: LoadedWeights } | null = null;
   private metrics: MetricRow[] = [];
   private state: RunState = 'idle';
   private looping = false;
-  /** The backend the person asked for, used again after a device loss. */
-  private backendChoice: BackendChoice = 'auto';
-  /** Bumped on every backend switch: a loss notice from an older device is ignored. */
-  private backendGeneration = 0;
-  private deviceLosses = 0;
   /** True from a device-loss notice until the recovery is done (the loop's own error is moot). */
   private losingDevice = false;
-  /** The current device's loss notice (null when the backend has no GPU device). */
-  private deviceLost: Promise<DeviceLoss> | null = null;
   /** Set while pause() waits for the loop to stop: the state reads 'paused' only once the
    *  checkpoint is stored, so a reload right after the UI shows "paused" finds it. */
   private pauseRequested = false;
-  private evaluatorInstance: Evaluator | null = null;
   /** After the wasm heap ran out mid-run: the micro-batch the run's steps may use at most. */
   private microBatchCap = Infinity;
 
   constructor(
     private readonly emit: Emit,
-    private readonly backendOptions: BackendOptions,
+    backendOptions: BackendOptions,
     /** Where the run's latest good checkpoint lives across reloads (IndexedDB in the browser). */
     private readonly stored: StoredCheckpoint = { save: storeCheckpoint, load: loadStoredCheckpoint, clear: clearStoredCheckpoint },
     /** Resolves when the current backend's GPU device is lost (null when there is none to lose). */
-    private readonly watchDevice: () => Promise<DeviceLoss> | null = watchDeviceLoss,
-  ) {}
+    watchDevice: () => Promise<DeviceLoss> | null = watchDeviceLoss,
+  ) {
+    this.device = new Device(backendOptions, watchDevice, (loss) => {
+      this.losingDevice = true;
+      this.onDeviceLost(loss);
+    });
+    this.models = new Models(emit, () => this.run);
+  }
 
   /**
    * Called when the GPU device is lost. The worker entry queues the recovery behind the command
@@ -132,13 +101,13 @@ export class Session {
     switch (cmd.type) {
       case 'init':
         await this.setBackend(cmd.backend);
-        this.emit({ type: 'ready', backend: this.backend! });
+        this.emit({ type: 'ready', backend: this.device.info! });
         await this.resumeStored();
         return;
       case 'setBackend':
         if (this.state === 'running') throw new Error('pause training before switching the backend');
         await this.setBackend(cmd.backend);
-        this.emit({ type: 'backend', backend: this.backend! });
+        this.emit({ type: 'backend', backend: this.device.info! });
         return;
       case 'loadImages':
         if (cmd.replace) this.store.clear();
@@ -175,12 +144,15 @@ export class Session {
       case 'stop':
         await this.stop();
         return;
-      case 'loadWeights':
-        await this.loadWeightsFile(cmd.requestId, cmd.fileName, new Uint8Array(cmd.bytes), cmd.numHeads);
+      case 'loadWeights': {
+        const bytes = new Uint8Array(cmd.bytes);
+        // A dinolab checkpoint dropped on the Weights tab is a run: restore it.
+        if (isCheckpoint(bytes)) await this.restore(bytes, cmd.requestId);
+        else this.models.load(cmd.requestId, cmd.fileName, bytes, cmd.numHeads);
         return;
+      }
       case 'acceptWeights':
-        if (!this.pendingWeights) throw new Error('no weights are waiting to be accepted');
-        this.useWeights(cmd.requestId, this.pendingWeights.fileName, this.pendingWeights.weights);
+        this.models.accept(cmd.requestId);
         return;
       case 'saveCheckpoint': {
         const run = this.requireRun();
@@ -203,7 +175,7 @@ export class Session {
         return;
       }
       case 'attention':
-        await this.attention(cmd.requestId, cmd.request);
+        await this.models.attention(cmd.requestId, cmd.request, this.config?.augment ?? null);
         return;
       case 'augmentPreview': {
         const errors = validateConfig(cmd.config);
@@ -213,36 +185,29 @@ export class Session {
         return;
       }
       case 'knn':
-        await this.knn(cmd.requestId, cmd.k, cmd.temperature);
+        await this.models.knn(cmd.requestId, this.store, this.config?.augment ?? null, cmd.k, cmd.temperature);
         return;
       case 'inspectSource':
-        if (cmd.source === 'weights' && !this.loaded) throw new Error('no weights are loaded: load a file in the Weights tab first');
-        if (cmd.source === 'run' && !this.run) throw new Error('there is no run to inspect: start training or restore a checkpoint');
-        this.setInspected(cmd.source);
+        this.models.show(cmd.source);
         return;
-      case 'extractFeatures': {
-        const { network } = cmd.request;
-        const what = `${this.inspectedName()} (${network})`;
-        await this.evaluator.extract(cmd.requestId, cmd.request, this.store, this.inspected(network), what);
+      case 'extractFeatures':
+        await this.models.extract(cmd.requestId, cmd.request, this.store);
         return;
-      }
       case 'cancelEval':
-        this.evaluator.cancel();
+        this.models.evaluator.cancel();
         return;
       case 'evalKnn':
-        this.evaluator.knn(cmd.requestId, cmd.settings);
+        this.models.evaluator.knn(cmd.requestId, cmd.settings);
         return;
       case 'embed':
-        await this.evaluator.embed(cmd.requestId, cmd.method);
+        await this.models.evaluator.embed(cmd.requestId, cmd.method);
         return;
       case 'neighbors':
-        this.evaluator.neighbors(cmd.requestId, cmd.index, cmd.k, cmd.metric);
+        this.models.evaluator.neighbors(cmd.requestId, cmd.index, cmd.k, cmd.metric);
         return;
-      case 'patchViews': {
-        const result = await computePatchViews(this.inspected(cmd.request.network), cmd.request, this.config?.augment ?? null);
-        this.emit({ type: 'patchViews', requestId: cmd.requestId, result });
+      case 'patchViews':
+        await this.models.patchViews(cmd.requestId, cmd.request, this.config?.augment ?? null);
         return;
-      }
       default: {
         const never: never = cmd;
         throw new Error(`unknown command ${(never as { type: string }).type}`);
@@ -258,34 +223,13 @@ export class Session {
     this.run?.dispose();
     this.run = null;
     this.store.dispose();
-    // Device copies of loaded weights belong to the old backend: re-upload on next use.
-    this.loaded?.dispose();
-    this.backendChoice = choice;
-    this.backend = await selectBackend(choice, this.backendOptions);
-    this.watchBackend();
+    this.models.dropDeviceCopies();
+    await this.device.select(choice);
     if (carried) {
       const r = restoreCheckpoint(carried);
       this.run = r.run;
       this.fitMemory(r.run);
     }
-  }
-
-  private watchBackend(): void {
-    const generation = ++this.backendGeneration;
-    const lost = this.watchDevice();
-    this.deviceLost = lost;
-    lost?.then((loss) => {
-      if (generation !== this.backendGeneration) return;
-      this.losingDevice = true;
-      this.onDeviceLost(loss);
-    });
-  }
-
-  /** True when the current device reports its loss within `ms`. */
-  private async lostWithin(ms: number): Promise<boolean> {
-    if (!this.deviceLost) return false;
-    const timeout = new Promise<null>((r) => setTimeout(() => r(null), ms));
-    return (await Promise.race([this.deviceLost, timeout])) !== null;
   }
 
   /**
@@ -297,8 +241,7 @@ export class Session {
     // The wasm module aborted (its heap ran out): the same recovery, on a fresh wasm heap.
     const heap = loss.reason === WASM_ABORT;
     this.losingDevice = true;
-    this.backendGeneration++;
-    if (!heap) this.deviceLosses++;
+    this.device.forget();
     const lostAt = this.run?.step ?? null;
     const lostMicroBatch = this.run?.microBatch ?? null;
     await this.stopLoop();
@@ -312,18 +255,14 @@ export class Session {
     drop(() => this.run?.dispose());
     this.run = null;
     drop(() => this.store.dispose());
-    drop(() => this.loaded?.dispose());
+    drop(() => this.models.dropDeviceCopies());
     this.state = 'idle';
     const what = heap
       ? `the WebAssembly heap ran out of memory (${loss.message.slice(0, 120)})`
       : `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''})`;
     try {
-      resetBackend(heap ? 'wasm' : 'webgpu');
-      const choice: BackendChoice = heap ? 'wasm' : this.deviceLosses >= 2 ? 'wasm' : this.backendChoice;
-      const info = await selectBackend(choice, this.backendOptions);
-      this.backend = { ...info, reason: `${what}; now ${info.name}: ${info.reason}${this.deviceLosses >= 2 ? ' (second loss: WebGPU is not used again in this session)' : ''}` };
-      this.watchBackend();
-      this.emit({ type: 'backend', backend: this.backend });
+      const backend = await this.device.restart(loss, what);
+      this.emit({ type: 'backend', backend });
       // The estimate was too low for this machine: the restored run passes half the images at a time.
       const halved = heap && lostMicroBatch !== null && lostMicroBatch > 1;
       if (halved) this.microBatchCap = Math.floor(lostMicroBatch / 2);
@@ -346,7 +285,7 @@ export class Session {
       if (halved) {
         advice = ` Its steps now run in micro-batches of ${this.microBatchCap} images, which need less memory and give the same result.`;
       } else if (heap) advice = ' To train on with less memory, stop and start a new run with fewer or smaller crops, or a smaller model or head.';
-      this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${this.backend.name}; ${kept}.${advice}` });
+      this.emit({ type: 'error', message: `Training stopped: ${what}${at}. dinolab now runs on ${backend.name}; ${kept}.${advice}` });
     } catch (e) {
       this.setState('error');
       this.emit({ type: 'error', message: `${what}, and no backend could start again: ${(e as Error).message}. Reload the page.` });
@@ -429,7 +368,7 @@ export class Session {
       memory: {
         tensorBytes: deviceMemory().numBytes,
         heapBytes: wasmHeapBytes(),
-        limitBytes: MEMORY_BUDGET_BYTES[this.backend?.name ?? ''] ?? null,
+        limitBytes: MEMORY_BUDGET_BYTES[this.device.name] ?? null,
       },
     };
     this.emit({ type: 'progress', progress });
@@ -442,11 +381,12 @@ export class Session {
     let init: TensorMap | undefined;
     let center: Float32Array | undefined;
     if (fromWeights) {
-      if (!this.loaded) throw new Error('no weights loaded: load a .pth or .safetensors file first, or start from random init');
-      ({ config, init, center } = this.initFromWeights(config, this.loaded.weights));
+      const weights = this.models.weights;
+      if (!weights) throw new Error('no weights loaded: load a .pth or .safetensors file first, or start from random init');
+      ({ config, init, center } = initFromWeights(config, weights));
       this.config = config;
     }
-    const tooBig = memoryRefusal(config, this.backend?.name ?? '');
+    const tooBig = memoryRefusal(config, this.device.name);
     if (tooBig) throw new Error(`Not started: ${tooBig}.`);
     this.run?.dispose();
     this.run = null;
@@ -454,7 +394,7 @@ export class Session {
     this.microBatchCap = Infinity;
     this.run = new DinoRun(config, this.store.count, init, center);
     this.fitMemory(this.run);
-    this.setInspected('run');
+    this.models.show('run');
     this.runDatasetSize = this.store.count;
     this.emitConfigured(config);
     this.emit({ type: 'metrics', rows: [] });
@@ -463,28 +403,6 @@ export class Session {
     await this.persist(this.run);
     this.setState('running');
     void this.loop();
-  }
-
-  /** A run config whose backbone is the loaded one; the head too when it fits, else a fresh head. */
-  private initFromWeights(config: RunConfig, w: LoadedWeights) {
-    const model = w.arch;
-    let head = config.head;
-    const init: TensorMap = new Map();
-    for (const [n, t] of w.backbone) init.set(`backbone.${n}`, t);
-    let center: Float32Array | undefined;
-    if (w.head && w.headArch) {
-      head = { ...w.headArch, normLastLayer: config.head.normLastLayer };
-      const expected = headShapes(model.embedDim, head);
-      const fits = expected.every(([n, s]) => w.head!.get(n)?.shape.join() === s.join());
-      if (fits) {
-        for (const [n, t] of w.head) init.set(`head.${n}`, t);
-        if (w.center && w.center.data.length === head.outDim) center = w.center.data as Float32Array;
-      } else head = config.head;
-    }
-    if (![...init.keys()].some((k) => k.startsWith('head.'))) {
-      for (const [n, t] of initDinoParams(model, head, config.seed)) if (n.startsWith('head.')) init.set(n, t);
-    }
-    return { config: { ...config, model, head }, init, center };
   }
 
   private async loop(): Promise<void> {
@@ -511,8 +429,8 @@ export class Session {
     } catch (e) {
       // A lost device fails the step (often a read-back, before the loss notice arrives); the
       // recovery explains that better than its symptom, so give the notice a moment to come.
-      if (this.losingDevice || (await this.lostWithin(1000))) return;
-      if (this.backend?.name === 'wasm' && isWasmAbort(e)) {
+      if (this.losingDevice || (await this.device.lostWithin(1000))) return;
+      if (this.device.name === 'wasm' && isWasmAbort(e)) {
         // Recovered like a lost device, once this loop has let go.
         this.losingDevice = true;
         setTimeout(() => this.onDeviceLost({ reason: WASM_ABORT, message: (e as Error).message ?? String(e) }), 0);
@@ -554,7 +472,7 @@ export class Session {
       await this.stored.save(await saveCheckpoint(run, this.runDatasetSize, this.metrics));
     } catch (e) {
       // A lost device fails the read-back; the device-loss recovery reports that instead.
-      if (this.losingDevice || (await this.lostWithin(1000))) return;
+      if (this.losingDevice || (await this.device.lostWithin(1000))) return;
       this.emit({ type: 'error', message: `could not save the checkpoint in the browser: ${(e as Error).message}` });
     }
   }
@@ -606,7 +524,7 @@ export class Session {
 
   /** Splits the run's steps into micro-batches that fit the backend in use (same result, less memory). */
   private fitMemory(run: DinoRun): void {
-    const plan = planMemory(run.config, this.backend?.name ?? '');
+    const plan = planMemory(run.config, this.device.name);
     run.microBatch = Math.max(1, Math.min(plan?.microBatch ?? 1, this.microBatchCap));
   }
 
@@ -615,7 +533,7 @@ export class Session {
     return this.run;
   }
 
-  // ---- checkpoints and weights -----------------------------------------------------------
+  // ---- checkpoints ------------------------------------------------------------------------
 
   /** Replaces the run with a checkpoint's; returns its step. */
   private async restore(bytes: Uint8Array, requestId: number): Promise<number> {
@@ -624,7 +542,7 @@ export class Session {
     this.run?.dispose();
     this.run = r.run;
     this.fitMemory(r.run);
-    this.setInspected('run');
+    this.models.show('run');
     this.runDatasetSize = r.datasetSize;
     this.config = r.run.config;
     this.metrics = r.metrics;
@@ -643,76 +561,5 @@ export class Session {
     } catch (e) {
       this.emit({ type: 'error', message: `the stored run could not be restored: ${(e as Error).message}` });
     }
-  }
-
-  private async loadWeightsFile(requestId: number, fileName: string, bytes: Uint8Array, numHeads?: number): Promise<void> {
-    if (isCheckpoint(bytes)) {
-      await this.restore(bytes, requestId);
-      return;
-    }
-    // NaN or ±Inf weights are kept aside and reported; they are used only if the person accepts them.
-    const w = loadWeights(fileName, bytes, { numHeads, allowNonFinite: true });
-    this.pendingWeights = null;
-    if (w.nonFinite.length) {
-      this.pendingWeights = { fileName, weights: w };
-      this.emit({ type: 'weightsLoaded', requestId, report: weightsReport(fileName, w, true) });
-      return;
-    }
-    this.useWeights(requestId, fileName, w);
-  }
-
-  private useWeights(requestId: number, fileName: string, w: LoadedWeights): void {
-    this.pendingWeights = null;
-    this.loaded?.dispose();
-    this.loaded = new LoadedModel(w);
-    this.loadedFile = fileName;
-    this.emit({ type: 'weightsLoaded', requestId, report: weightsReport(fileName, w, false) });
-    this.setInspected('weights');
-  }
-
-  // ---- inspection ------------------------------------------------------------------------
-
-  /** Features, k-NN, maps and retrieval for the evaluation views (made on first use). */
-  private get evaluator(): Evaluator {
-    this.evaluatorInstance ??= new Evaluator(this.emit, indexedDbFeatureCache());
-    return this.evaluatorInstance;
-  }
-
-  /** Which model the inspector reads: the weights when `weights` (or there is no run), else the
-   *  run. Told to the UI, which names it beside every view that shows it. */
-  private setInspected(source: ModelSource): void {
-    this.inspectLoaded = source === 'weights';
-    this.emit({ type: 'inspecting', source: this.inspectedSource(), weightsFile: this.loadedFile });
-  }
-
-  private inspectedSource(): ModelSource | null {
-    if (this.loaded && (this.inspectLoaded || !this.run)) return 'weights';
-    return this.run ? 'run' : null;
-  }
-
-  /** The name the screen gives the model `inspected` returns. */
-  private inspectedName(): string {
-    return this.inspectedSource() === 'weights' ? `weights ${this.loadedFile}` : `run at step ${this.run?.step ?? 0}`;
-  }
-
-  /** The run, or the loaded weights when they came after it (or there is no run). */
-  private inspected(network: Network): InspectModel {
-    if (this.loaded && (this.inspectLoaded || !this.run)) return this.loaded.model(network);
-    if (this.run) return runModel(this.run, network);
-    throw new Error('no model to inspect yet: load weights or start training');
-  }
-
-  private async attention(requestId: number, req: AttentionRequest): Promise<void> {
-    const model = this.inspectedName();
-    const result = await computeAttention(this.inspected(req.network), req, this.config?.augment ?? null, this.run?.step ?? 0);
-    this.emit({ type: 'attention', requestId, result: { ...result, model } });
-  }
-
-  private async knn(requestId: number, k: number, temperature: number): Promise<void> {
-    const m = this.inspected('teacher');
-    const model = this.inspectedName();
-    const augment = this.config?.augment ?? defaultAugment;
-    const r = await knnEvaluate(m, this.store, augment, this.config?.augment.globalSize ?? m.config.imgSize, k, temperature);
-    this.emit({ type: 'knn', requestId, top1: r.top1, top5: r.top5, nTrain: r.nTrain, nTest: r.nTest, model });
   }
 }
