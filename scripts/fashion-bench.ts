@@ -19,11 +19,9 @@
  * --resize        crop resizing: bicubic (PIL, as the benchmark and the official code; default) or
  *                 bilinear (what dinolab used before it had PIL's bicubic, for the earlier results).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../src/engine/backend';
 import { DinoRun } from '../src/engine/dino-run';
@@ -32,261 +30,14 @@ import { pixelFeatures } from '../src/engine/eval/features';
 import type { EvalTransform } from '../src/engine/eval/eval-transform';
 import { knnOfRows, modelKnn, type KnnRule, type LabelledImages } from '../src/engine/knn';
 import { runModel } from '../src/engine/model-source';
-import { defaultAugment, defaultTrain, formatIssues, validateConfig, type RunConfig } from '../src/shared/config';
+import { formatIssues, validateConfig, type RunConfig } from '../src/shared/config';
 import type { MetricRow } from '../src/shared/protocol';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-/** Allowed distance outside the official [min, max], from the README's "within the seed spread" note. */
-const TOLERANCE = { loss: 0.1, teacherEntropy: 0.15, kl: 0.03, knnTop1: 1.0 } as const;
-type MetricName = keyof typeof TOLERANCE;
+import { REPO, benchConfig, parseArgs, readJson, type BenchDef, type Official } from './fashion-bench-config';
+import { TOLERANCE, cell, compare, hms, printTable, type Compared, type EpochResult, type Verdict } from './fashion-bench-report';
+import { FASHION_CLASSES as CLASSES, readSplit } from './fashion-mnist.mjs';
 
 // ---------------------------------------------------------------------------------------------
-// Arguments
-
-interface Args {
-  seed: number;
-  epochs: number | null;
-  stopAfter: number | null;
-  backend: 'wasm' | 'cpu';
-  out: string | null;
-  benchDir: string;
-  dataDir: string | null;
-  resize: 'bicubic' | 'bilinear';
-}
-
-function usage(): string {
-  return 'usage: npm run bench:fashion -- [--seed N] [--epochs E] [--stop-after S] [--backend wasm|cpu] [--resize bicubic|bilinear] [--out bench-results/x.json] [--bench-dir DIR] [--data-dir DIR]';
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    seed: 0,
-    epochs: null,
-    stopAfter: null,
-    backend: 'wasm',
-    out: null,
-    benchDir: process.env.FASHION_BENCH_DIR ?? path.resolve(REPO, '../shared/bench'),
-    dataDir: null,
-    resize: 'bicubic',
-  };
-  const int = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${v}\n${usage()}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${usage()}`);
-      return v;
-    };
-    if (flag === '--seed') a.seed = int(flag, value(), 0);
-    else if (flag === '--epochs') a.epochs = int(flag, value(), 1);
-    else if (flag === '--stop-after') a.stopAfter = int(flag, value(), 0);
-    else if (flag === '--backend') {
-      const b = value();
-      if (b !== 'wasm' && b !== 'cpu') throw new Error(`--backend must be wasm or cpu, got ${b}`);
-      a.backend = b;
-    } else if (flag === '--resize') {
-      const r = value();
-      if (r !== 'bicubic' && r !== 'bilinear') throw new Error(`--resize must be bicubic or bilinear, got ${r}`);
-      a.resize = r;
-    } else if (flag === '--out') a.out = value();
-    else if (flag === '--bench-dir') a.benchDir = path.resolve(value());
-    else if (flag === '--data-dir') a.dataDir = path.resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      console.log(usage());
-      process.exit(0);
-    } else throw new Error(`unknown argument ${flag}\n${usage()}`);
-  }
-  return a;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Benchmark definition and official results
-
-interface BenchDef {
-  data: {
-    dir: string;
-    train_images: string;
-    train_labels: string;
-    test_images: string;
-    test_labels: string;
-    train_start: number;
-    n_train: number;
-    test_start: number;
-    n_test: number;
-  };
-  aug: {
-    interpolation?: string;
-    global_size: number;
-    local_size: number;
-    global_crops_scale: [number, number];
-    local_crops_scale: [number, number];
-    local_crops_number: number;
-    random_resized_crop_ratio: [number, number];
-    flip_p: number;
-    color_jitter: { brightness: number; contrast: number; saturation: number; hue: number };
-    color_jitter_p: number;
-    grayscale_p: number;
-    blur_radius: [number, number];
-    blur_p_global1: number;
-    blur_p_global2: number;
-    blur_p_local: number;
-    solarize_p_global2: number;
-    solarize_threshold: number;
-    mean: [number, number, number];
-    std: [number, number, number];
-  };
-  model: {
-    img_size: number[];
-    patch_size: number;
-    embed_dim: number;
-    depth: number;
-    num_heads: number;
-    mlp_ratio: number;
-    qkv_bias: boolean;
-    ln_eps: number;
-    drop_path_rate_student: number;
-  };
-  head: { out_dim: number; hidden_dim: number; bottleneck_dim: number; nlayers: number; norm_last_layer: boolean; use_bn: boolean };
-  train: {
-    batch_size_per_gpu: number;
-    world_size: number;
-    epochs: number;
-    lr: number;
-    min_lr: number;
-    warmup_epochs: number;
-    weight_decay: number;
-    weight_decay_end: number;
-    momentum_teacher: number;
-    warmup_teacher_temp: number;
-    teacher_temp: number;
-    warmup_teacher_temp_epochs: number;
-    student_temp: number;
-    center_momentum: number;
-    clip_grad: number;
-    freeze_last_layer: number;
-  };
-  knn: { k: number; T: number; num_classes: number };
-  eval: { report_epochs: number[]; report_epochs_40?: number[] };
-}
-
-interface Stat {
-  mean: number;
-  min: number;
-  max: number;
-  sd: number;
-}
-interface OfficialEpoch {
-  epoch: number;
-  loss?: Stat;
-  teacher_entropy?: Stat;
-  kl?: Stat;
-  knn_top1?: Stat;
-}
-interface Official {
-  pixel_knn_top1: number;
-  seeds: number[];
-  epochs: OfficialEpoch[];
-}
-
-function readJson<T>(file: string, what: string): T {
-  if (!existsSync(file)) throw new Error(`${what} not found at ${file} (pass --bench-dir or set FASHION_BENCH_DIR)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
-}
-
-/** The RunConfig that fashion-bench.json defines, field by field; `epochs` overrides train.epochs. */
-function benchConfig(def: BenchDef, seed: number, epochs: number, resize: Args['resize']): RunConfig {
-  const { aug, model, head, train } = def;
-  if (train.world_size !== 1) throw new Error(`world_size ${train.world_size} is not supported (one process)`);
-  if (head.use_bn) throw new Error('head.use_bn is not supported');
-  if (aug.solarize_threshold !== 128) throw new Error(`solarize threshold ${aug.solarize_threshold}: the engine uses 128`);
-  return {
-    model: {
-      patchSize: model.patch_size,
-      imgSize: model.img_size[0],
-      embedDim: model.embed_dim,
-      depth: model.depth,
-      numHeads: model.num_heads,
-      mlpRatio: model.mlp_ratio,
-      qkvBias: model.qkv_bias,
-      lnEps: model.ln_eps,
-    },
-    head: {
-      outDim: head.out_dim,
-      hiddenDim: head.hidden_dim,
-      bottleneckDim: head.bottleneck_dim,
-      nlayers: head.nlayers,
-      normLastLayer: head.norm_last_layer,
-    },
-    augment: {
-      ...defaultAugment,
-      globalSize: aug.global_size,
-      localSize: aug.local_size,
-      nLocalCrops: aug.local_crops_number,
-      globalScale: aug.global_crops_scale,
-      localScale: aug.local_crops_scale,
-      ratio: aug.random_resized_crop_ratio,
-      flipP: aug.flip_p,
-      jitterP: aug.color_jitter_p,
-      brightness: aug.color_jitter.brightness,
-      contrast: aug.color_jitter.contrast,
-      saturation: aug.color_jitter.saturation,
-      hue: aug.color_jitter.hue,
-      grayscaleP: aug.grayscale_p,
-      blurP: [aug.blur_p_global1, aug.blur_p_global2, aug.blur_p_local],
-      // PIL's GaussianBlur(radius) takes the standard deviation; the engine's blurSigma is that sigma.
-      blurSigma: aug.blur_radius,
-      solarizeP: aug.solarize_p_global2,
-      // The benchmark says "bicubic (PIL)"; --resize bilinear reproduces runs made before dinolab had it.
-      bicubic: resize === 'bicubic' && /bicubic/i.test(String(aug.interpolation ?? 'bicubic')),
-      mean: aug.mean,
-      std: aug.std,
-    },
-    train: {
-      ...defaultTrain,
-      epochs,
-      batchSize: train.batch_size_per_gpu,
-      lr: train.lr, // DinoRun's buildSchedules applies the linear scaling lr * batch / 256
-      minLr: train.min_lr,
-      warmupEpochs: train.warmup_epochs,
-      weightDecay: train.weight_decay,
-      weightDecayEnd: train.weight_decay_end,
-      momentumTeacher: train.momentum_teacher,
-      clipGrad: train.clip_grad,
-      freezeLastLayer: train.freeze_last_layer,
-      warmupTeacherTemp: train.warmup_teacher_temp,
-      teacherTemp: train.teacher_temp,
-      warmupTeacherTempEpochs: train.warmup_teacher_temp_epochs,
-      studentTemp: train.student_temp,
-      centerMomentum: train.center_momentum,
-      dropPathRate: model.drop_path_rate_student,
-      centering: true,
-      sharpening: true,
-    },
-    seed,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fashion-MNIST (IDX, gzip)
-
-function readIdx(file: string, magic: number): { dims: number[]; data: Uint8Array } {
-  const buf = gunzipSync(readFileSync(file));
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const m = view.getUint32(0);
-  if (m !== magic) throw new Error(`${file}: IDX magic ${m}, expected ${magic}`);
-  const nd = m & 0xff;
-  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i));
-  const offset = 4 + 4 * nd;
-  const size = dims.reduce((p, d) => p * d, 1);
-  if (buf.length - offset !== size) throw new Error(`${file}: ${buf.length - offset} data bytes, header says ${size}`);
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + offset, size) };
-}
+// Data: the benchmark's ranges of the Fashion-MNIST IDX files
 
 interface Split {
   gray: Uint8Array;
@@ -295,19 +46,12 @@ interface Split {
   height: number;
 }
 
+/** Images [start, start + n) of one split, with their labels. */
 function loadSplit(dir: string, imagesFile: string, labelsFile: string, start: number, n: number): Split {
-  const images = readIdx(path.join(dir, imagesFile), 0x00000803);
-  const labels = readIdx(path.join(dir, labelsFile), 0x00000801);
-  const [count, height, width] = images.dims;
-  if (labels.dims[0] !== count) throw new Error(`${imagesFile} has ${count} images but ${labelsFile} ${labels.dims[0]} labels`);
+  const { count, width, height, images, labels } = readSplit(dir, imagesFile, labelsFile);
   if (start + n > count) throw new Error(`${imagesFile}: wanted images [${start}, ${start + n}), only ${count} exist`);
   const size = width * height;
-  return {
-    gray: images.data.slice(start * size, (start + n) * size),
-    labels: labels.data.slice(start, start + n),
-    width,
-    height,
-  };
+  return { gray: images.slice(start * size, (start + n) * size), labels: labels.slice(start, start + n), width, height };
 }
 
 function checkDataDir(dir: string, def: BenchDef): void {
@@ -341,69 +85,6 @@ function knnTransform(config: RunConfig): EvalTransform {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Comparison with the official envelope
-
-type Verdict = 'in' | 'near' | 'OUT' | 'n/a';
-
-interface Compared {
-  ours: number;
-  official: Stat | null;
-  verdict: Verdict;
-  /** (ours - official mean) / official sd. */
-  z: number | null;
-}
-
-function compare(ours: number, official: Stat | undefined, metric: MetricName): Compared {
-  if (!official) return { ours, official: null, verdict: 'n/a', z: null };
-  const tol = TOLERANCE[metric];
-  const verdict: Verdict =
-    ours >= official.min && ours <= official.max ? 'in' : ours >= official.min - tol && ours <= official.max + tol ? 'near' : 'OUT';
-  return { ours, official, verdict, z: official.sd > 0 ? (ours - official.mean) / official.sd : null };
-}
-
-const fmt = (x: number | undefined | null, d = 3): string => (x === undefined || x === null || !Number.isFinite(x) ? '' : x.toFixed(d));
-
-function cell(c: Compared | undefined, d: number): string {
-  if (!c) return ''.padEnd(36);
-  if (!c.official) return `${fmt(c.ours, d)}`.padEnd(36);
-  const o = c.official;
-  return `${fmt(c.ours, d)} ${c.verdict.padEnd(4)} (${fmt(o.mean, d)} [${fmt(o.min, d)}, ${fmt(o.max, d)}])`.padEnd(36);
-}
-
-interface EpochResult {
-  epoch: number;
-  steps: number;
-  loss?: Compared;
-  teacherEntropy?: Compared;
-  kl?: Compared;
-  knnTop1?: Compared;
-  knnTop5?: number;
-  /** Wall time of this epoch's training steps (k-NN excluded). */
-  trainMs?: number;
-  msPerStep?: number;
-  knnMs?: number;
-}
-
-function printTable(rows: EpochResult[]): void {
-  console.log('\nepoch | loss: ours verdict (official mean [min, max]) | teacher entropy | KL | teacher k-NN top-1 % | ms/step');
-  console.log('-'.repeat(170));
-  for (const r of rows) {
-    console.log(
-      `${String(r.epoch).padStart(5)} | ${cell(r.loss, 3)} | ${cell(r.teacherEntropy, 3)} | ${cell(r.kl, 3)} | ${cell(r.knnTop1, 1)} | ${fmt(r.msPerStep, 0)}`,
-    );
-  }
-  console.log(
-    `verdict: in = inside the official min..max over seeds ${'0-2'}; near = outside by at most the README's spread ` +
-      `(loss ${TOLERANCE.loss}, entropy ${TOLERANCE.teacherEntropy}, KL ${TOLERANCE.kl}, k-NN ${TOLERANCE.knnTop1} pt); OUT = further out`,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const hms = (ms: number): string => {
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m${String(s % 60).padStart(2, '0')}s`;
-};
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

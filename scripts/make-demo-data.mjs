@@ -13,29 +13,15 @@
  * dataset-fashion-mnist), or the directory given as the first argument.
  * Usage: node scripts/make-demo-data.mjs [idx-dir]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { FASHION_CLASSES as CLASSES, FASHION_MNIST_DIR, readSplit } from './fashion-mnist.mjs';
 
-const SRC = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
+const SRC = process.argv[2] ?? FASHION_MNIST_DIR;
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'public', 'demo', 'fashion-mnist');
 const TRAIN_PER_CLASS = 200;
 const TEST_PER_CLASS = 50;
-
-/** Label names from the dataset's README, in label order. */
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-/** Reads a gzipped IDX file: magic 0x00000800 | rank (unsigned bytes only), big-endian dims, data. */
-function readIdx(file) {
-  const buf = gunzipSync(readFileSync(join(SRC, file)));
-  const magic = buf.readUInt32BE(0);
-  if (magic >>> 8 !== 0x08) throw new Error(`${file}: not an unsigned-byte IDX file (magic ${magic.toString(16)})`);
-  const rank = magic & 0xff;
-  const dims = Array.from({ length: rank }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  const data = new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * rank, dims.reduce((a, b) => a * b, 1));
-  return { dims, data };
-}
 
 /** Indices of the first `perClass` images of each class, in file order. */
 function balanced(labels, perClass) {
@@ -53,16 +39,14 @@ function balanced(labels, perClass) {
 
 function subset(split, perClass) {
   const file = split === 'train' ? 'train' : 't10k';
-  const images = readIdx(`${file}-images-idx3-ubyte.gz`);
-  const labels = readIdx(`${file}-labels-idx1-ubyte.gz`);
-  const [n, h, w] = images.dims;
-  if (h !== 28 || w !== 28 || labels.dims[0] !== n) throw new Error(`${split}: unexpected shapes ${images.dims} / ${labels.dims}`);
-  const indices = balanced(labels.data, perClass);
+  const { height: h, width: w, images, labels } = readSplit(SRC, `${file}-images-idx3-ubyte.gz`, `${file}-labels-idx1-ubyte.gz`);
+  if (h !== 28 || w !== 28) throw new Error(`${split}: images are ${w} x ${h}, expected 28 x 28`);
+  const indices = balanced(labels, perClass);
   const outImages = new Uint8Array(indices.length * h * w);
   const outLabels = new Uint8Array(indices.length);
   indices.forEach((src, i) => {
-    outImages.set(images.data.subarray(src * h * w, (src + 1) * h * w), i * h * w);
-    outLabels[i] = labels.data[src];
+    outImages.set(images.subarray(src * h * w, (src + 1) * h * w), i * h * w);
+    outLabels[i] = labels[src];
   });
   // Length of the unbroken run 0, 1, 2, ... at the start: those images are the file's first ones, in order.
   let prefix = 0;
