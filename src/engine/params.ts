@@ -9,8 +9,8 @@ import type { HostTensor, TensorMap } from '../shared/host-tensor';
 import { Rng } from '../shared/rng';
 import { dinoShapes, shapeMismatch, type ShapeTable } from './param-shapes';
 
-// The shape table's home is param-shapes.ts; dino-step.ts and the worker's session import it from here.
-export { dinoShapes, headShapes } from './param-shapes';
+// The shape table's home is param-shapes.ts; dino-step.ts and worker/session.ts still import dinoShapes from here.
+export { dinoShapes } from './param-shapes';
 
 export type Params = Record<string, tf.Tensor>;
 export type VarParams = Record<string, tf.Variable>;
