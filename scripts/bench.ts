@@ -44,7 +44,7 @@ const INSPECT: Record<string, { model: string; vit: ViTConfig; size: number }> =
  * 128, depth 6, 4 heads, batch 32, 2 global 64 px + 6 local 32 px crops; head small
  * (1024/512/128) or DINO's default (4096/2048/256).
  */
-export function benchTrainConfig(head: 'small' | 'default'): RunConfig {
+function benchTrainConfig(head: 'small' | 'default'): RunConfig {
   const t = runPresets.tiny;
   return {
     ...t,

@@ -13,7 +13,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-export interface Args {
+interface Args {
   seed: number;
   epochs: number | null;
   stopAfter: number | null;

@@ -2,12 +2,6 @@
 export declare const FASHION_MNIST_DIR: string;
 export declare const FASHION_CLASSES: readonly string[];
 
-export interface IdxFile {
-  dims: number[];
-  data: Uint8Array;
-}
-export declare function readIdx(file: string, rank: number): IdxFile;
-
 export interface IdxSplit {
   count: number;
   height: number;

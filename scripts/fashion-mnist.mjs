@@ -19,7 +19,7 @@ export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', '
  * big-endian uint32 dimensions, then the bytes, row-major. Throws unless the file has that type,
  * the given rank and exactly the bytes its dimensions say.
  */
-export function readIdx(file, rank) {
+function readIdx(file, rank) {
   const buf = gunzipSync(readFileSync(file));
   const magic = buf.readUInt32BE(0);
   if (magic !== (0x0800 | rank)) {

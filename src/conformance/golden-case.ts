@@ -20,7 +20,7 @@ import { tolerancesFor } from './tolerances';
 export type CheckGroup = 'weights' | 'forward' | 'train' | 'train-micro' | 'knn' | 'schedules';
 export const ALL_GROUPS: CheckGroup[] = ['weights', 'forward', 'train', 'train-micro', 'knn', 'schedules'];
 
-export interface RunOptions {
+interface RunOptions {
   groups?: CheckGroup[];
   /** 'reference' = the README's float32 tolerances; 'gpu' = its suggested start for WebGL/WebGPU. */
   tolerances?: 'reference' | 'gpu';
