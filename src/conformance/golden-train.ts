@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../shared/host-tensor';
 import { teacherTempSchedule } from '../shared/schedule';
 import { createDino, dinoStep, disposeDino } from '../engine/dino-step';
-import { dinoShapes } from '../engine/param-shapes';
+import { dinoShapes } from '../shared/param-shapes';
 import { readSafetensors } from '../engine/weights/safetensors';
 import { compareArrays, exactCheck, type CheckResult } from './compare';
 import { get, read, type GoldenCase } from './golden-data';

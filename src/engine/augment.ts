@@ -25,11 +25,9 @@ import { colorJitter, grayscaleWhere } from './augment-color';
 import type { CropParams } from './augment-params';
 import { resizeCrops, type CropResize } from './augment-resize';
 
-// What the pipeline's users take from here (multi-crop.ts, the e2e harness); adjustHue for the wasm
-// kernels' test, which checks the kernel against it.
+// What the pipeline's users take from here (multi-crop.ts, the e2e harness).
 export { drawCropParams, plainCrop, type CropParams } from './augment-params';
 export { cropResizeOf } from './augment-resize';
-export { adjustHue } from './augment-color';
 
 /**
  * Crops, resizes and augments N crops from a batch of letterboxed images: images [B, Hc, Wc, 3],

@@ -9,7 +9,7 @@ import type { HeadConfig, RunConfig, ViTConfig } from '../shared/config';
 import { attentionMaps } from './attention-maps';
 import { DinoRun } from './dino-run';
 import { ImageStore } from './image-store';
-import { headShapes } from './param-shapes';
+import { headShapes } from '../shared/param-shapes';
 import { initDinoParams, type Params } from './params';
 import { vitCls } from './vit';
 import { Rng } from '../shared/rng';

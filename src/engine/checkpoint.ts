@@ -14,7 +14,7 @@ import { shapeStr, type HostTensor, type TensorMap } from '../shared/host-tensor
 import { METRIC_FIELDS, type MetricRow } from '../shared/protocol';
 import { Rng, type RngState } from '../shared/rng';
 import { DinoRun } from './dino-run';
-import { dinoShapes } from './param-shapes';
+import { dinoShapes } from '../shared/param-shapes';
 import { WeightsError, listText, preview } from './weights/errors';
 import { readSafetensors, writeSafetensors } from './weights/safetensors';
 

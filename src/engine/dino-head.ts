@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HeadConfig } from '../shared/config';
-import { headLinearNames } from './param-shapes';
+import { headLinearNames } from '../shared/param-shapes';
 import { param, type Params } from './params';
 import { gelu, linear } from './vit';
 

@@ -13,7 +13,8 @@ import { adamWStep, clipGradients, createAdamW, disposeAdamW, type AdamWState } 
 import { dinoHead, l2Norm } from './dino-head';
 import { dinoLoss, meanEntropy, nextCenter, teacherTargets } from './dino-loss';
 import { emaUpdate } from './ema';
-import { checkShapes, dinoShapes, disposeParams, toVariables, type VarParams } from './params';
+import { dinoShapes } from '../shared/param-shapes';
+import { checkShapes, disposeParams, toVariables, type VarParams } from './params';
 import { dropPathRates, vitForward, type DropPathMasks } from './vit';
 
 export interface DinoModel {
@@ -57,7 +58,7 @@ export function disposeDino(m: DinoModel): void {
 }
 
 /** Hyper-parameters of one iteration (the schedules' values at this step). */
-export interface StepHyper {
+interface StepHyper {
   lr: number;
   weightDecay: number;
   momentum: number;
@@ -73,7 +74,7 @@ export interface StepHyper {
   dropPathRate: number;
 }
 
-export interface StepOut {
+interface StepOut {
   loss: tf.Scalar;
   teacherEntropy: tf.Scalar;
   centerNorm: tf.Scalar;

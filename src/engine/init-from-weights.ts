@@ -4,11 +4,11 @@
  */
 import type { RunConfig } from '../shared/config';
 import type { TensorMap } from '../shared/host-tensor';
-import { headShapes } from './param-shapes';
+import { headShapes } from '../shared/param-shapes';
 import { initDinoParams } from './params';
 import type { LoadedWeights } from './weights/layouts';
 
-export interface RunStart {
+interface RunStart {
   /** `config` with the loaded backbone's architecture (and head, when it was used). */
   config: RunConfig;
   /** backbone.* and head.* weights. */

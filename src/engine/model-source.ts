@@ -9,7 +9,7 @@ import type { TensorMap } from '../shared/host-tensor';
 import type { Network } from '../shared/protocol';
 import type { DinoRun } from './dino-run';
 import type { FeatureModel } from './eval/features';
-import { backboneShapes } from './param-shapes';
+import { backboneShapes } from '../shared/param-shapes';
 import { disposeParams, initDinoParams, type Params } from './params';
 import type { LoadedWeights } from './weights/layouts';
 

@@ -7,10 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { HeadConfig, ViTConfig } from '../shared/config';
 import type { HostTensor, TensorMap } from '../shared/host-tensor';
 import { Rng } from '../shared/rng';
-import { dinoShapes, shapeMismatch, type ShapeTable } from './param-shapes';
+import { dinoShapes, shapeMismatch, type ShapeTable } from '../shared/param-shapes';
 
-// The shape table's home is param-shapes.ts; dino-step.ts and worker/session.ts still import dinoShapes from here.
-export { dinoShapes } from './param-shapes';
 
 export type Params = Record<string, tf.Tensor>;
 export type VarParams = Record<string, tf.Variable>;

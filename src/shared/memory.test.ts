@@ -34,4 +34,14 @@ describe('memory plan', () => {
     expect(paramCount(cfg).backbone).toBeLessThan(21.8e6);
     expect(estimateTrainingMemory(cfg, true).stateBytes).toBe(4 * 5 * (paramCount(cfg).backbone + paramCount(cfg).head));
   });
+
+  it('counts no qkv bias when the model has none, and a one-layer head as one Linear', () => {
+    const cfg = runPresets.finetune;
+    const noBias = { ...cfg, model: { ...cfg.model, qkvBias: false } };
+    expect(paramCount(noBias).backbone).toBe(paramCount(cfg).backbone - cfg.model.depth * 3 * cfg.model.embedDim);
+    const D = cfg.model.embedDim;
+    const h = { ...cfg.head, nlayers: 1 };
+    // head.mlp (D -> bottleneck) and the weight-normalised last layer (v and g).
+    expect(paramCount({ ...cfg, head: h }).head).toBe(D * h.bottleneckDim + h.bottleneckDim + h.bottleneckDim * h.outDim + h.outDim);
+  });
 });

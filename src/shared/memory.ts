@@ -12,11 +12,12 @@
  * src/engine/memory-estimate.test.ts checks the whole estimate against tfjs's measured peak.
  */
 import type { RunConfig } from './config';
+import { backboneShapes, headShapes, type ShapeTable } from './param-shapes';
 
 /** Floats per token, in units of D, one block keeps at a training step's peak: fused wasm kernels. */
-export const FUSED_FLOATS_PER_TOKEN = 67;
+const FUSED_FLOATS_PER_TOKEN = 67;
 /** The same with tfjs's composite LayerNorm, GELU and attention (webgpu, webgl, cpu). */
-export const COMPOSITE_FLOATS_PER_TOKEN = 210;
+const COMPOSITE_FLOATS_PER_TOKEN = 210;
 
 export interface MemoryEstimate {
   /** Student + teacher weights, AdamW moments and gradients (and their sum over micro-batches). */
@@ -31,19 +32,10 @@ export interface MemoryEstimate {
   microBatch: number;
 }
 
+/** Parameters of the backbone and the head, counted from the one shape table. */
 export function paramCount(cfg: RunConfig): { backbone: number; head: number } {
-  const m = cfg.model;
-  const D = m.embedDim;
-  const F = m.mlpRatio * D;
-  const P0 = (m.imgSize / m.patchSize) ** 2;
-  const block = 4 * D + (3 * D * D + 3 * D) + (D * D + D) + (D * F + F) + (F * D + D);
-  const backbone = 3 * m.patchSize ** 2 * D + D + D + (1 + P0) * D + m.depth * block + 2 * D;
-  const h = cfg.head;
-  const dims = [D, ...Array(Math.max(0, h.nlayers - 1)).fill(h.hiddenDim), h.bottleneckDim];
-  let head = 0;
-  for (let i = 0; i + 1 < dims.length; i++) head += dims[i] * dims[i + 1] + dims[i + 1];
-  head += h.bottleneckDim * h.outDim + h.outDim; // weight-normalised last layer: v and g
-  return { backbone, head };
+  const count = (t: ShapeTable) => t.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+  return { backbone: count(backboneShapes(cfg.model)), head: count(headShapes(cfg.model.embedDim, cfg.head)) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../shared/memory
 import type { TensorMap } from '../shared/host-tensor';
 import type { BackendChoice, MetricRow, Progress, RunState, WorkerCommand, WorkerEvent } from '../shared/protocol';
 import { Rng } from '../shared/rng';
+import { dinoShapes } from '../shared/param-shapes';
 import { buildSchedules } from '../shared/schedule';
 import { deviceMemory, isWasmAbort, watchDeviceLoss, type BackendOptions, type DeviceLoss } from '../engine/backend';
 import { wasmHeapBytes } from '../engine/kernels/wasm-kernels';
@@ -17,7 +18,6 @@ import { DinoRun } from '../engine/dino-run';
 import { ImageStore } from '../engine/image-store';
 import { initFromWeights } from '../engine/init-from-weights';
 import { previewCrops } from '../engine/multi-crop';
-import { dinoShapes } from '../engine/params';
 import { looksLikePth } from '../engine/weights/pth';
 import { looksLikeSafetensors } from '../engine/weights/safetensors';
 import { exportRun } from './export';

@@ -11,7 +11,7 @@ import { kernelsWasm, kernelsWasmRelaxed, kernelsWasmShared, kernelsWasmSharedRe
 
 /** The kernels, by the index the pool threads call them with. */
 export const KERNELS = ['gemm', 'transpose', 'attention', 'attention_grad', 'layernorm', 'layernorm_grad', 'layernorm_grad_params', 'gelu', 'gelu_grad', 'hue_shift', 'slice', 'column_sums'] as const;
-export type KernelName = (typeof KERNELS)[number];
+type KernelName = (typeof KERNELS)[number];
 
 interface KernelExports extends Record<KernelName, (...args: number[]) => void> {
   __stack_pointer: WebAssembly.Global;
@@ -20,7 +20,7 @@ interface KernelExports extends Record<KernelName, (...args: number[]) => void> 
 }
 
 /** tfjs's allocator (emscripten's malloc/free on the wasm module). */
-export interface Heap {
+interface Heap {
   malloc(bytes: number): number;
   free(ptr: number): void;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/rng';
-import { adjustHue } from '../augment';
+import { adjustHue } from '../augment-color';
 import { gemmParts, installWasmKernels, simplifyTranspose, uninstallWasmKernels, wasmKernelsRelaxed } from './wasm-kernels';
 
 /** Plain-JS reference: C[b] = op(A[b]) op(B[b]) with batch broadcast of a size-1 side. */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import type { TensorMap } from '../../shared/host-tensor';
-import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
+import { backboneShapes, headShapes, type ShapeTable } from '../../shared/param-shapes';
 import { WeightsError } from './errors';
 import { toOfficialCheckpoint } from './export';
 import { loadWeights } from './layouts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TensorMap } from '../../shared/host-tensor';
-import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
+import { backboneShapes, headShapes, type ShapeTable } from '../../shared/param-shapes';
 import { checkBackboneShapes, checkHeadShapes, inferHeadConfig, inferViTConfig } from './arch';
 import { readSafetensors } from './safetensors';
 import { f32, golden, goldenDir } from '../../test-support/weights';

@@ -6,7 +6,7 @@
  */
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import { shapeStr, type TensorMap } from '../../shared/host-tensor';
-import { backboneShapes, headShapes, shapeMismatch, type ShapeTable } from '../param-shapes';
+import { backboneShapes, headShapes, shapeMismatch, type ShapeTable } from '../../shared/param-shapes';
 import { WeightsError, listText } from './errors';
 
 export interface ArchHints {

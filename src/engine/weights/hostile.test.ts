@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { dinoShapes } from '../param-shapes';
+import { dinoShapes } from '../../shared/param-shapes';
 import { microRunConfig } from '../../shared/micro-config';
 import type { TensorMap } from '../../shared/host-tensor';
 import { LIST_SHOWN, MAX_ITEM, MAX_MESSAGE } from './errors';

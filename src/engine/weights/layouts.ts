@@ -13,7 +13,7 @@
  */
 import type { HeadConfig, ViTConfig } from '../../shared/config';
 import { shapeStr, type HostTensor, type TensorMap } from '../../shared/host-tensor';
-import { backboneShapes, headShapes, type ShapeTable } from '../param-shapes';
+import { backboneShapes, headShapes, type ShapeTable } from '../../shared/param-shapes';
 import { checkBackboneShapes, checkHeadShapes, inferHeadConfig, inferViTConfig, type ArchHints } from './arch';
 import { WeightsError, capList, clip, listText, preview } from './errors';
 import { huggingFaceToOfficial, isHuggingFaceViT } from './huggingface';

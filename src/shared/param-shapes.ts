@@ -6,8 +6,8 @@
  *
  * Plain TypeScript (no tfjs): the weights readers use it in Node and in a child process.
  */
-import type { HeadConfig, ViTConfig } from '../shared/config';
-import { numel, shapeStr, type TensorMap } from '../shared/host-tensor';
+import type { HeadConfig, ViTConfig } from './config';
+import { numel, shapeStr, type TensorMap } from './host-tensor';
 
 /** Names with their shapes, in the official state-dict order. */
 export type ShapeTable = [string, number[]][];
