@@ -109,6 +109,11 @@ test.describe('dinolab', () => {
     console.log(`long tasks while training (${Math.round((to - from) / 1000)} s): ${longTasks.length}, max ${Math.round(max)} ms`);
     test.info().annotations.push({ type: 'max long task (ms)', description: String(Math.round(max)) });
     await expect(page.getByTestId('progress')).toContainText('running');
+    // The runtime readout: the backend with the threads its kernels run on, the heap in use against
+    // the wasm limit, and how the batch of 8 passes (whole: nano fits easily).
+    await expect(page.getByTestId('runtime-backend')).toHaveText(/^wasm, \d+ threads?$/);
+    await expect(page.getByTestId('runtime-memory')).toHaveText(/^\d+\.\d\d GiB of 3\.50 GiB$/);
+    await expect(page.getByTestId('runtime-micro-batch')).toHaveText('whole batch (8)');
     await shot(page, 'train-running');
     await page.getByTestId('pause').click();
     await expect(page.getByTestId('resume')).toBeVisible({ timeout: 60_000 });
