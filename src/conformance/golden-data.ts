@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HeadConfig, ViTConfig } from '../shared/config';
+import { fromOfficial } from '../shared/config-fields';
 import type { HostTensor, TensorMap } from '../shared/host-tensor';
 import type { Tolerances } from './tolerances';
 
@@ -40,28 +41,13 @@ export async function read(t: tf.Tensor): Promise<Float32Array> {
   return new Float32Array((await t.data()) as Float32Array);
 }
 
+/** The case's backbone, read by each field's official name (config-fields.ts); the case builds
+ *  its position table for the global crop size. */
 export function vitConfigOf(m: Manifest): ViTConfig {
-  const c = m.config;
-  return {
-    patchSize: c.patch_size,
-    imgSize: c.global_size,
-    embedDim: c.embed_dim,
-    depth: c.depth,
-    numHeads: c.num_heads,
-    mlpRatio: c.mlp_ratio,
-    qkvBias: c.qkv_bias,
-    lnEps: c.ln_eps,
-  };
+  return fromOfficial('model', m.config, { names: { imgSize: 'global_size' } });
 }
 
 export function headConfigOf(m: Manifest): HeadConfig {
-  const c = m.config;
-  if (c.use_bn) throw new Error('golden case uses batch norm in the head, which dinolab does not implement');
-  return {
-    outDim: c.out_dim,
-    hiddenDim: c.hidden_dim,
-    bottleneckDim: c.bottleneck_dim,
-    nlayers: c.nlayers,
-    normLastLayer: true,
-  };
+  if (m.config.use_bn) throw new Error('golden case uses batch norm in the head, which dinolab does not implement');
+  return fromOfficial('head', m.config, { defaults: { normLastLayer: true } });
 }

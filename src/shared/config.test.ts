@@ -56,4 +56,12 @@ describe('validateConfig', () => {
       { path: 'augment.localScale', message: 'min (0.4) must not exceed max (0.05)' },
     ]);
   });
+
+  it('reports a value out of its range once, without the rules that involve other fields', () => {
+    const model = { ...runPresets.nano.model, numHeads: 65537, mlpRatio: 1e308 };
+    expect(validateConfig({ ...runPresets.nano, model })).toEqual([
+      { path: 'model.numHeads', message: 'must be in [1, 2048], got 65537' },
+      { path: 'model.mlpRatio', message: 'must be in (0, 16], got 1e+308' },
+    ]);
+  });
 });

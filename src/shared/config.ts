@@ -1,10 +1,12 @@
 /**
  * Every hyper-parameter of a dinolab run, as one typed record with presets.
  *
- * Names follow the official `main_dino.py` flags where one exists (camelCased), so a run maps onto
- * the official command line field by field (see `officialCommandLine` in src/ui/official-cli.ts).
+ * Names follow the official `main_dino.py` flags where one exists (camelCased). What each field is
+ * called in the form and in the official code, its unit and its rule are described once, in
+ * config-fields.ts; validateConfig (below) applies those rules.
  * Pure data: imported by the engine, the worker and the UI alike.
  */
+import { CONFIG_FIELDS, LIMITS, getPath, runEpochs, type NumberRule } from './config-fields';
 
 /** Vision Transformer backbone (official `vision_transformer.py`). */
 export interface ViTConfig {
@@ -247,49 +249,8 @@ export interface ConfigIssue {
   message: string;
 }
 
-/**
- * Limits of the values dinolab accepts. Each follows from memory, time or the maths, not taste:
- * a value past one either cannot be computed or would stall the page long before it finished.
- */
-export const LIMITS = {
-  /** Epochs: the official runs use 100 to 800. */
-  maxEpochs: 1000,
-  /** Iterations of a whole run (epochs x steps per epoch): the three per-step schedules are
-   *  precomputed and plotted (3 x 8 MB at this bound), and even at 0.1 s a step it is 28 hours. */
-  maxTotalSteps: 1_000_000,
-  /** Local crops: the paper uses at most 10. Each one adds a student forward and backward pass
-   *  per image, so step time and activation memory grow linearly with it. */
-  maxLocalCrops: 16,
-  /** Crop side in px: a 512 px crop at patch 8 already has 4097 tokens, whose N x N attention
-   *  per head is 67 MB in float32. */
-  maxCropSize: 512,
-  maxImgSize: 1024,
-  maxBatchSize: 1024,
-  maxEmbedDim: 2048,
-  maxDepth: 48,
-  /** K: the official 65536 is the largest the paper uses. */
-  maxOutDim: 65536,
-  maxHiddenDim: 8192,
-  /** Learning rates: the official base lr is 5e-4 and above about 1 training diverges, but a
-   *  diverging run is a lesson the app handles (pause, roll back), so the bound is only that the
-   *  peak lr (lr x batch / 256, batch <= 1024) stays a finite float32 on the device. */
-  maxLr: 1e37,
-  /** Temperatures divide the logits: below 1e-3 a softmax of unit-range logits overflows float32. */
-  minTemp: 1e-3,
-  maxTemp: 10,
-} as const;
-
-interface NumberRule {
-  min: number;
-  max: number;
-  /** A whole number. */
-  int?: boolean;
-  /** The bounds themselves are excluded. */
-  minOpen?: boolean;
-  maxOpen?: boolean;
-  /** A short reason appended to the message, e.g. "the paper uses at most 10". */
-  why?: string;
-}
+/** The limits of the values dinolab accepts live with the field descriptions. */
+export { LIMITS } from './config-fields';
 
 function checkNumber(v: unknown, rule: NumberRule): string | null {
   if (typeof v !== 'number' || !Number.isFinite(v)) return `not a number (got ${String(v)})`;
@@ -305,97 +266,35 @@ function checkNumber(v: unknown, rule: NumberRule): string | null {
  * Every problem with a config, each filed under the field it belongs to; empty when the config is
  * usable. This is the one validation of everything that reaches the engine or a chart: the form
  * shows each message beside its field, the worker refuses a config with any, and stored settings
- * with any fall back to the defaults. `datasetSize` (images) adds the whole-run bound.
+ * with any fall back to the defaults. Each field's rule is in its description (CONFIG_FIELDS);
+ * `datasetSize` (images) adds the whole-run bound.
  */
 export function validateConfig(c: RunConfig, datasetSize?: number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, message: string | null) => {
     if (message) issues.push({ path, message });
   };
-  const num = (path: string, v: unknown, rule: NumberRule) => add(path, checkNumber(v, rule));
-  /** A [lo, hi] pair (or a triple) with each part in range and, for ranges, lo <= hi. */
-  const parts = (path: string, v: readonly number[], rule: NumberRule, names: string[], ordered: boolean) => {
-    v.forEach((x, i) => {
-      const m = checkNumber(x, rule);
-      if (m) add(path, `${names[i]}: ${m}`);
-    });
-    if (ordered && v.every(Number.isFinite) && v[0] > v[1]) add(path, `min (${v[0]}) must not exceed max (${v[1]})`);
-  };
-
-  // ---- backbone and head ----------------------------------------------------------------
-  const m = c.model;
-  num('model.patchSize', m.patchSize, { min: 1, max: 64, int: true });
-  num('model.embedDim', m.embedDim, { min: 1, max: LIMITS.maxEmbedDim, int: true });
-  num('model.depth', m.depth, { min: 1, max: LIMITS.maxDepth, int: true });
-  num('model.numHeads', m.numHeads, { min: 1, max: LIMITS.maxEmbedDim, int: true });
-  if (Number.isInteger(m.embedDim) && Number.isInteger(m.numHeads) && m.numHeads > 0 && m.embedDim % m.numHeads !== 0) {
-    add('model.numHeads', `the width D (${m.embedDim}) must be divisible by the number of heads (${m.numHeads})`);
+  for (const f of CONFIG_FIELDS) {
+    if (!f.rule) continue;
+    const rule = typeof f.rule === 'function' ? f.rule(c) : f.rule;
+    const v = getPath(c, f.path);
+    if (f.kind === 'pair' || f.kind === 'triple') {
+      // Each part in range and, for ranges, lo <= hi.
+      const parts = v as readonly number[];
+      parts.forEach((x, i) => {
+        const m = checkNumber(x, rule);
+        if (m) add(f.path, `${f.parts?.[i] ?? i + 1}: ${m}`);
+      });
+      if (f.ordered && parts.every(Number.isFinite) && parts[0] > parts[1]) add(f.path, `min (${parts[0]}) must not exceed max (${parts[1]})`);
+      continue;
+    }
+    const problem = checkNumber(v, rule);
+    add(f.path, problem);
+    if (!problem) for (const check of f.checks ?? []) add(f.path, check(c, v as number));
   }
-  num('model.mlpRatio', m.mlpRatio, { min: 0, max: 16, minOpen: true });
-  if (Number.isFinite(m.mlpRatio) && !Number.isInteger(m.mlpRatio * m.embedDim)) {
-    add('model.mlpRatio', `ratio x D (${m.mlpRatio} x ${m.embedDim}) must be a whole number of units`);
-  }
-  num('model.lnEps', m.lnEps, { min: 0, max: 1e-2, minOpen: true });
-  const h = c.head;
-  num('head.outDim', h.outDim, { min: 1, max: LIMITS.maxOutDim, int: true });
-  num('head.hiddenDim', h.hiddenDim, { min: 1, max: LIMITS.maxHiddenDim, int: true });
-  num('head.bottleneckDim', h.bottleneckDim, { min: 1, max: LIMITS.maxHiddenDim, int: true });
-  num('head.nlayers', h.nlayers, { min: 1, max: 8, int: true });
 
-  // ---- crops: every size a whole number of patches --------------------------------------
-  const a = c.augment;
-  const patchOk = Number.isInteger(m.patchSize) && m.patchSize >= 1;
-  const sized = (path: string, v: number, max: number) => {
-    const e = checkNumber(v, { min: patchOk ? m.patchSize : 1, max, int: true });
-    if (e) add(path, e);
-    else if (patchOk && v % m.patchSize !== 0) add(path, `must be a multiple of the patch size (${m.patchSize}), got ${v}`);
-  };
-  sized('model.imgSize', m.imgSize, LIMITS.maxImgSize);
-  sized('augment.globalSize', a.globalSize, LIMITS.maxCropSize);
-  sized('augment.localSize', a.localSize, LIMITS.maxCropSize);
-  if (a.localSize > a.globalSize) add('augment.localSize', `must not exceed the global crop size (${a.globalSize}), got ${a.localSize}`);
-  num('augment.nLocalCrops', a.nLocalCrops, { min: 0, max: LIMITS.maxLocalCrops, int: true, why: 'the paper uses at most 10; each adds a student pass per image' });
-  const minMax = ['min', 'max'];
-  parts('augment.globalScale', a.globalScale, { min: 0, max: 1, minOpen: true }, minMax, true);
-  parts('augment.localScale', a.localScale, { min: 0, max: 1, minOpen: true }, minMax, true);
-  parts('augment.ratio', a.ratio, { min: 0, max: 10, minOpen: true }, minMax, true);
-  parts('augment.blurSigma', a.blurSigma, { min: 0, max: 20, minOpen: true }, minMax, true);
-  const prob: NumberRule = { min: 0, max: 1 };
-  for (const k of ['flipP', 'jitterP', 'grayscaleP', 'solarizeP'] as const) num(`augment.${k}`, a[k], prob);
-  parts('augment.blurP', a.blurP, prob, ['global 1', 'global 2', 'local'], false);
-  for (const k of ['brightness', 'contrast', 'saturation'] as const) num(`augment.${k}`, a[k], { min: 0, max: 10 });
-  num('augment.hue', a.hue, { min: 0, max: 0.5, why: 'a shift of half a turn covers every hue' });
-  parts('augment.mean', a.mean, { min: -10, max: 10 }, ['R', 'G', 'B'], false);
-  parts('augment.std', a.std, { min: 0, max: 10, minOpen: true }, ['R', 'G', 'B'], false);
-
-  // ---- optimisation and loss --------------------------------------------------------------
   const t = c.train;
-  num('train.epochs', t.epochs, { min: 1, max: LIMITS.maxEpochs, int: true });
-  num('train.batchSize', t.batchSize, { min: 1, max: LIMITS.maxBatchSize, int: true });
-  const epochs = Number.isInteger(t.epochs) && t.epochs >= 1 && t.epochs <= LIMITS.maxEpochs ? t.epochs : Infinity;
-  // The official cosine_scheduler asserts its length: warm-ups longer than the run cannot work.
-  const withinRun = (path: string, v: number) =>
-    num(path, v, { min: 0, max: Math.min(epochs, LIMITS.maxEpochs), int: true, why: epochs < Infinity ? 'at most the epochs' : undefined });
-  withinRun('train.warmupEpochs', t.warmupEpochs);
-  withinRun('train.freezeLastLayer', t.freezeLastLayer);
-  withinRun('train.warmupTeacherTempEpochs', t.warmupTeacherTempEpochs);
-  const lrRule: NumberRule = { min: 0, max: LIMITS.maxLr, why: 'the peak lr must stay a finite float32' };
-  num('train.lr', t.lr, lrRule);
-  num('train.minLr', t.minLr, lrRule);
-  num('train.weightDecay', t.weightDecay, { min: 0, max: 10 });
-  num('train.weightDecayEnd', t.weightDecayEnd, { min: 0, max: 10 });
-  num('train.momentumTeacher', t.momentumTeacher, prob);
-  num('train.centerMomentum', t.centerMomentum, prob);
-  num('train.clipGrad', t.clipGrad, { min: 0, max: 1e6 });
-  num('train.dropPathRate', t.dropPathRate, { min: 0, max: 1, maxOpen: true });
-  const temp: NumberRule = { min: LIMITS.minTemp, max: LIMITS.maxTemp };
-  num('train.warmupTeacherTemp', t.warmupTeacherTemp, temp);
-  num('train.teacherTemp', t.teacherTemp, temp);
-  num('train.studentTemp', t.studentTemp, temp);
-  num('train.metricsEvery', t.metricsEvery, { min: 1, max: 10_000, int: true });
-  num('train.checkpointEvery', t.checkpointEvery, { min: 1, max: LIMITS.maxTotalSteps, int: true });
-  num('seed', c.seed, { min: 0, max: 2 ** 32 - 1, int: true });
-
+  const epochs = runEpochs(c);
   if (datasetSize !== undefined && Number.isInteger(t.batchSize) && t.batchSize >= 1 && epochs < Infinity) {
     const total = epochs * Math.floor(datasetSize / t.batchSize);
     if (total > LIMITS.maxTotalSteps) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runPresets, validateConfig } from '../shared/config';
-import { FIELD_GROUPS, issuesByField, getPath, paperDefault, setPath } from './config-fields';
+import { getPath, setPath } from '../shared/config-fields';
+import { FIELD_GROUPS, issuesByField, paperDefault } from './config-fields';
 
 describe('config fields', () => {
   it('cover every leaf of RunConfig exactly once', () => {

@@ -61,12 +61,12 @@ describe('officialCommandLine', () => {
     expect(f.get('--local_crops_number')).toBe('2');
     const text = notes.join('\n');
     expect(text).toContain('No official --arch matches this ViT (width 64, depth 4, 4 heads');
-    expect(text).toContain('Global crop size 32 px');
+    expect(text).toContain('Global crop size 32 px: hard-coded in DataAugmentationDINO (main_dino.py); officially 224 px.');
     expect(text).toContain('Local crop size 16 px');
-    expect(text).toContain('Blur sigma range (0.1, 0.5)');
-    expect(text).toContain('Head hidden width 256');
-    expect(text).toContain('Head bottleneck width 64');
-    expect(text).not.toContain('Head MLP layers');
+    expect(text).toContain('Blur σ (px) (0.1, 0.5)');
+    expect(text).toContain("Hidden width 256: DINOHead's hidden_dim, no flag; officially 2048.");
+    expect(text).toContain('Bottleneck width 64');
+    expect(text).not.toContain('MLP layers');
   });
 
   it('expresses sharpening off with flags and centering off with a note', () => {
@@ -76,7 +76,7 @@ describe('officialCommandLine', () => {
     expect(f.get('--teacher_temp')).toBe('0.1');
     expect(f.get('--warmup_teacher_temp')).toBe('0.1');
     expect(f.get('--warmup_teacher_temp_epochs')).toBe('0');
-    expect(notes.join('\n')).toContain('Centering is off');
+    expect(notes.join('\n')).toContain('Centering off: no flag; remove');
     expect(notes.join('\n')).toContain('Sharpening is off');
   });
 
@@ -90,9 +90,9 @@ describe('officialCommandLine', () => {
     };
     const text = officialCommandLine(config).notes.join('\n');
     expect(text).toContain('mlp ratio 2');
-    expect(text).toContain('Head MLP layers 2');
+    expect(text).toContain('MLP layers 2');
     expect(text).toContain('Colour jitter strengths (brightness, contrast, saturation, hue) (0.2, 0.4, 0.2, 0.1)');
-    expect(text).toContain('Blur probabilities (global 1, global 2, local) (0.5, 0.1, 0.5)');
+    expect(text).toContain('Blur probability (0.5, 0.1, 0.5)');
   });
 
   it('splits the batch over GPUs and uses the given paths', () => {

@@ -2,7 +2,8 @@
 import { useMemo } from 'react';
 import { runPresets, validateConfig } from '../../shared/config';
 import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../../shared/memory';
-import { FIELD_GROUPS, issuesByField, getPath } from '../config-fields';
+import { getPath } from '../../shared/config-fields';
+import { FIELD_GROUPS, issuesByField } from '../config-fields';
 import { isActive } from '../run-actions';
 import type { PresetName } from '../settings';
 import { useStore } from '../store';

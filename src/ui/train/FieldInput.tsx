@@ -4,10 +4,11 @@
  * paper's value, a one-line explanation and the field's own errors.
  */
 import { useEffect, useId, useState } from 'react';
-import { formatValue, paperDefault, type FieldSpec } from '../config-fields';
+import type { ConfigField } from '../../shared/config-fields';
+import { formatValue, paperDefault } from '../config-fields';
 
 interface Props {
-  spec: FieldSpec;
+  spec: ConfigField;
   value: unknown;
   errors: string[];
   disabled: boolean;

@@ -8,7 +8,7 @@ import { validateConfig, type TrainConfig } from '../../shared/config';
 import type { Schedules } from '../../shared/protocol';
 import { buildSchedules } from '../../shared/schedule';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
-import { fieldLabel } from '../config-fields';
+import { issueLabels } from '../config-fields';
 import { useFrameThrottled } from '../charts/hooks';
 import { isActive } from '../run-actions';
 import { useStore } from '../store';
@@ -35,7 +35,7 @@ function useScheduleIssues(): string[] {
   const config = useStore((s) => s.config);
   const images = useStore((s) => s.workerDataset?.count ?? s.images.length);
   return useMemo(
-    () => [...new Set(validateConfig(config, images).filter((i) => i.path.startsWith('train.')).map((i) => fieldLabel(i.path)))],
+    () => issueLabels(validateConfig(config, images).filter((i) => i.path.startsWith('train.'))),
     [config, images],
   );
 }
