@@ -96,3 +96,20 @@ test('a view that fails shows what failed and a reset for that view, and the res
   await expect(failed).toHaveCount(0);
   await expect(page.getByLabel('Schedules').locator('path[data-series]').first()).toBeAttached();
 });
+
+test('a problem outside the augmentation is named by its field label in the augmentation preview, not as a config path', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openTrain(page);
+  await page.getByLabel('Teacher temperature', { exact: true }).fill('0');
+  await expect(field(page, 'train.teacherTemp').locator('.field-error')).toHaveText('must be in [0.001, 10], got 0');
+  await page.getByRole('tab', { name: 'Augmentations' }).click();
+  const preview = page.getByLabel('Augmentation preview');
+  await preview.getByRole('combobox', { name: 'Image to augment' }).selectOption({ index: 1 });
+  await expect(preview.locator('.field-error')).toHaveText('Fix Teacher temperature to draw crops');
+  // The message belongs beside its field: nothing on the page speaks of the path.
+  await expect(page.getByText('train.teacherTemp')).toHaveCount(0);
+  await page.getByLabel('Teacher temperature', { exact: true }).fill('0.04');
+  await preview.getByRole('button', { name: 'Random' }).click();
+  await expect(preview.getByTestId('crops').locator('canvas').first()).toBeVisible();
+  expect(errors).toEqual([]);
+});

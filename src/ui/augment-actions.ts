@@ -1,10 +1,13 @@
 /** Augmentation preview: the worker draws one multi-crop sample of an image with the current config. */
+import { validateConfig } from '../shared/config';
 import { readPixels } from './dataset-db';
 import { useStore } from './store';
 import { client } from './worker-client';
 
 export async function previewAugmentations(imageId: string): Promise<void> {
   const s = useStore.getState();
+  // The preview says which fields to fix (AugmentPreview); the worker would refuse the config.
+  if (validateConfig(s.config).length > 0) return;
   const meta = s.images.find((m) => m.id === imageId);
   const pixels = await readPixels(imageId);
   if (!meta || !pixels) {

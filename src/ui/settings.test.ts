@@ -51,7 +51,7 @@ describe('parseSettings', () => {
     expect(settings.config).toBe(runPresets.tiny);
     expect(settings.configModified).toBe(false);
     expect(notices).toEqual([
-      'The stored configuration could not be used (train.epochs: must be in [1, 1000], got 0); the tiny preset is loaded instead.',
+      'The stored configuration could not be used (Epochs: must be in [1, 1000], got 0); the tiny preset is loaded instead.',
     ]);
   });
 

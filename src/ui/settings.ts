@@ -4,8 +4,9 @@
  * added falls back to its default instead of breaking the app. Only valid configs are written,
  * and what is read is validated again (storage can hold anything an older version wrote).
  */
-import { formatIssues, runPresets, validateConfig, type RunConfig } from '../shared/config';
+import { runPresets, validateConfig, type RunConfig } from '../shared/config';
 import type { BackendChoice } from '../shared/protocol';
+import { fieldLabel } from './config-fields';
 
 export type PresetName = keyof typeof runPresets;
 export type TabId = 'data' | 'train' | 'attention' | 'weights' | 'export' | 'evaluate';
@@ -138,7 +139,8 @@ export function parseSettings(text: string | null): LoadedSettings {
   const notices: string[] = [];
   const issues = validateConfig(settings.config);
   if (issues.length > 0) {
-    notices.push(`The stored configuration could not be used (${formatIssues(issues)}); the ${settings.preset} preset is loaded instead.`);
+    const named = issues.map((i) => `${fieldLabel(i.path)}: ${i.message}`).join('; ');
+    notices.push(`The stored configuration could not be used (${named}); the ${settings.preset} preset is loaded instead.`);
     settings = { ...settings, config: runPresets[settings.preset], configModified: false };
   }
   for (const r of VIEW_RULES) {

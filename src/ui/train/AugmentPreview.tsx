@@ -1,5 +1,8 @@
 /** One multi-crop sample of an image with the current augmentation config, drawn by the worker. */
+import { useMemo } from 'react';
+import { validateConfig } from '../../shared/config';
 import { previewAugmentations } from '../augment-actions';
+import { issueLabels } from '../config-fields';
 import { ImagePicker } from '../common/ImagePicker';
 import { PixelCanvas } from '../common/PixelCanvas';
 import { useStore } from '../store';
@@ -10,7 +13,10 @@ const DISPLAY_GLOBAL = 160;
 export function AugmentPreview() {
   const preview = useStore((s) => s.augmentPreview);
   const pending = useStore((s) => s.augmentPending);
-  const globalSize = useStore((s) => s.config.augment.globalSize);
+  const config = useStore((s) => s.config);
+  // The worker draws crops only for a valid config; name what to fix as the form names it.
+  const fix = useMemo(() => issueLabels(validateConfig(config)), [config]);
+  const globalSize = config.augment.globalSize;
   const scale = DISPLAY_GLOBAL / globalSize;
   let g = 0;
   let l = 0;
@@ -27,6 +33,11 @@ export function AugmentPreview() {
         </button>
         {pending && <span className="spinner" role="status" aria-label="Drawing crops" />}
       </div>
+      {fix.length > 0 && (
+        <p className="field-error" role="alert">
+          Fix {fix.join(', ')} to draw crops
+        </p>
+      )}
       {!preview && !pending && <p className="empty">Pick an image to draw a sample of its crops.</p>}
       {preview && (
         <p className="note">
