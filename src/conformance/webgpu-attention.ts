@@ -7,8 +7,8 @@
  * - long-row: the inspector's CLS row of one head at N = 3137 (ViT-S/8 at 448 px) without the
  *   39 MB matrix;
  * - model: a small ViT's features, attention and parameter gradients with and without the kernels;
- * - counts: dispatches and bytes written per attention call, per ViT-S/16 forward at 224 px and per
- *   nano training step, with and without the kernels.
+ * - count-attention, count-vit-s16, count-nano-step: dispatches and bytes written per attention call,
+ *   per ViT-S/16 forward at 224 px and per nano training step, with and without the kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -91,6 +91,24 @@ export const KERNEL_CASES: KernelCase[] = [
 export interface KernelCaseResult {
   shape: string;
   checks: Compared[];
+  /**
+   * The keys' bias gradient, sum over tokens of dk, relative to the largest dk; zero in exact
+   * arithmetic (softmax ignores a constant added to every score of a row). AdamW turns rounding
+   * noise above its eps into steps of lr, so the kernels must keep it as small as the composite's.
+   */
+  keyBiasGrad: { fused: number; composite: number };
+}
+
+/** max |sum over rows of dk| / max |dk| for d(qkv) (B*N, 3D). */
+async function keyBiasGrad(dqkv: tf.Tensor): Promise<number> {
+  const D = dqkv.shape[1]! / 3;
+  const [sums, dk] = tf.tidy(() => {
+    const k = tf.slice(dqkv, [0, D], [-1, D]);
+    return [tf.max(tf.abs(tf.sum(k, 0))), tf.max(tf.abs(k))];
+  });
+  const [a, b] = [(await sums.data())[0], (await dk.data())[0]];
+  tf.dispose([sums, dk]);
+  return a / Math.max(b, 1e-30);
 }
 
 /** The kernels against the composite ops on one case: output, rows, probabilities, d(qkv). */
@@ -112,7 +130,8 @@ async function checkKernelCase(c: KernelCase, seed: number): Promise<KernelCaseR
       ['d(qkv)', grad, refGrad],
     ] as [string, tf.Tensor, tf.Tensor][];
   });
-  return { shape: `B=${B} N=${N} nh=${nh} hd=${hd} rows [${q0}, ${q1})`, checks: await compare(pairs) };
+  const keyBias = { fused: await keyBiasGrad(pairs[3][1]), composite: await keyBiasGrad(pairs[3][2]) };
+  return { shape: `B=${B} N=${N} nh=${nh} hd=${hd} rows [${q0}, ${q1})`, checks: await compare(pairs), keyBiasGrad: keyBias };
 }
 
 /** What one call stored and dispatched, counted on the WebGPU backend. */
@@ -125,7 +144,7 @@ export interface Counted {
   largestOutput: number;
   /** tfjs kernels run, as tf.profile counts them (reshapes and other free kernels included). */
   kernels: number;
-  /** tf.profile's peak of live tensor bytes. */
+  /** tf.profile's peak of live tensor bytes, less those live before the call. */
   peakBytes: number;
 }
 
@@ -144,8 +163,9 @@ async function count(f: () => Promise<void>): Promise<Counted> {
     return original.call(this, program, ...rest);
   };
   try {
+    const before = tf.memory().numBytes;
     const prof = await tf.profile(f);
-    return { ...c, kernels: prof.kernels.length, peakBytes: prof.peakBytes };
+    return { ...c, kernels: prof.kernels.length, peakBytes: prof.peakBytes - before };
   } finally {
     backend.runWebGPUProgram = original;
   }
@@ -260,14 +280,14 @@ async function countAttentionCall(): Promise<Record<'inference' | 'training', { 
   try {
     const inference = await withAndWithout(() =>
       count(async () => {
-        const out = attend(qkv);
+        const out = tf.tidy(() => attend(qkv));
         await out.data();
         out.dispose();
       }),
     );
     const training = await withAndWithout(() =>
       count(async () => {
-        const g = tf.grad((x: tf.Tensor) => attend(x as tf.Tensor2D))(qkv, dOut); // forward, then backward from dOut
+        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => attend(x as tf.Tensor2D))(qkv, dOut)); // forward, then backward from dOut
         await g.data();
         g.dispose();
       }),
@@ -325,7 +345,7 @@ async function countNanoStep(): Promise<{ fused: Counted; composite: Counted }> 
   }
 }
 
-export const PARTS = ['kernels', 'long-row', 'model', 'counts'] as const;
+export const PARTS = ['kernels', 'long-row', 'model', 'count-attention', 'count-vit-s16', 'count-nano-step'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Runs one part on the WebGPU backend; the result is plain data for the e2e spec. */
@@ -339,7 +359,11 @@ export async function runWebGPUAttentionCheck(part: Part): Promise<unknown> {
       return await checkLongRow();
     case 'model':
       return await checkModel();
-    case 'counts':
-      return { attentionCall: await countAttentionCall(), vitS16Forward: await countVitS16Forward(), nanoStep: await countNanoStep() };
+    case 'count-attention':
+      return await countAttentionCall();
+    case 'count-vit-s16':
+      return await countVitS16Forward();
+    case 'count-nano-step':
+      return await countNanoStep();
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Fused attention gradient: d(qkv) (B*N, 3D) from qkv, dO = dy (B*N, D) and the rows' statistics
- * (B, nh, N, 2) = (L, delta) of attention-stats.ts. Softmax rows are recomputed tile by tile, so
+ * (B, nh, N, 3) = (m, l, delta) of attention-stats.ts. Softmax rows are recomputed tile by tile, so
  * the (N, N) matrix is never stored. With s_ij = (q_i . k_j) * scale:
  *
- *   P_ij = e^(s_ij - L_i)    dP_ij = dO_i . v_j    dS_ij = P_ij (dP_ij - delta_i)
+ *   P_ij = e^(s_ij - m_i) / l_i    dP_ij = dO_i . v_j    dS_ij = P_ij (dP_ij - delta_i)
  *   dq_i = scale sum_j dS_ij k_j     dk_j = scale sum_i dS_ij q_i     dv_j = sum_i P_ij dO_i
  *
  * One dispatch, two kinds of workgroup (z = 2 b + kind): kind 0 owns ROWS queries and runs over
@@ -11,6 +11,7 @@
  * columns of d(qkv), so no two threads write the same element.
  */
 import { AttentionProgram, ROWS_PER_WORKGROUP, layoutWgsl, type AttentionShape } from './attention-layout';
+import { STATS_PER_ROW } from './attention-stats';
 
 export class AttentionGradProgram extends AttentionProgram {
   variableNames = ['qkv', 'dy', 'stats'];
@@ -30,18 +31,18 @@ export class AttentionGradProgram extends AttentionProgram {
   // This thread's own token: kind 0 its query q_i and dO_i, kind 1 its key k_j and value v_j.
   var<private> ownA : array<f32, HD>;
   var<private> ownB : array<f32, HD>;
-  var<private> ownStats : vec2<f32>;         // kind 0: (L_i, delta_i)
+  var<private> ownStats : vec3<f32>;         // kind 0: (m_i, l_i, delta_i)
   // Its gradients: kind 0 dq_i (gradA), kind 1 dk_j (gradA) and dv_j (gradB); scale applied at the end.
   var<private> gradA : array<f32, HD>;
   var<private> gradB : array<f32, HD>;
-  // The tile of other tokens: kind 0 keys (A) and values (B); kind 1 queries (A), dO rows (B), (L, delta).
+  // The tile of other tokens: kind 0 keys (A) and values (B); kind 1 queries (A), dO rows (B), (m, l, delta).
   var<workgroup> tileA : array<f32, TILE * HD>;
   var<workgroup> tileB : array<f32, TILE * HD>;
-  var<workgroup> tileStats : array<vec2<f32>, TILE>;
+  var<workgroup> tileStats : array<vec3<f32>, TILE>;
 
-  fn statsAt(b : i32, h : i32, i : i32) -> vec2<f32> {
-    let at = ((b * uniforms.nh + h) * uniforms.N + i) * 2;  // (B, nh, N, 2)
-    return vec2<f32>(stats[at], stats[at + 1]);
+  fn statsAt(b : i32, h : i32, i : i32) -> vec3<f32> {
+    let at = ((b * uniforms.nh + h) * uniforms.N + i) * ${STATS_PER_ROW};  // (B, nh, N, 3)
+    return vec3<f32>(stats[at], stats[at + 1], stats[at + 2]);
   }
 
   fn loadOwn(kind : i32, b : i32, h : i32, t : i32) {
@@ -88,7 +89,7 @@ export class AttentionGradProgram extends AttentionProgram {
         qk += ownA[d] * tileA[j * HD + d];
         dp += ownB[d] * tileB[j * HD + d];
       }
-      let ds = exp(qk * uniforms.scale - ownStats.x) * (dp - ownStats.y);
+      let ds = exp(qk * uniforms.scale - ownStats.x) / ownStats.y * (dp - ownStats.z);
       for (var d = 0; d < HD; d++) {
         gradA[d] += ds * tileA[j * HD + d];
       }
@@ -105,8 +106,8 @@ export class AttentionGradProgram extends AttentionProgram {
         dp += tileB[i * HD + d] * ownB[d];
       }
       let st = tileStats[i];
-      let p = exp(qk * uniforms.scale - st.x);
-      let ds = p * (dp - st.y);
+      let p = exp(qk * uniforms.scale - st.x) / st.y;
+      let ds = p * (dp - st.z);
       for (var d = 0; d < HD; d++) {
         gradA[d] += ds * tileA[i * HD + d];
         gradB[d] += p * tileB[i * HD + d];
