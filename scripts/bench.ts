@@ -166,14 +166,17 @@ async function main(): Promise<void> {
     });
     for (const [backend, simd] of backends.flatMap((b) => (b === 'wasm' ? simdBuilds.map((v) => [b, v]) : [[b, null]]))) {
       const label = simd ? `${backend} (${simd} SIMD)` : backend;
-      await page.goto('/src/worker/harness.html');
-      const from = 0;
-      await page.evaluate((b) => (window as unknown as { harness: Harness }).harness.send({ type: 'init', backend: b }), backend);
-      await harnessEvent(page, 'ready', from, 120_000);
-      if (simd) {
-        const got = await runJob(page, { kind: 'simd', relaxed: simd === 'relaxed' });
-        if (simd === 'relaxed' && !got.relaxedSimd) console.log('wasm: this browser does not validate relaxed SIMD; the plain build runs');
-      }
+      /** A new page and worker on this backend: a fresh wasm heap. */
+      const freshWorker = async () => {
+        await page.goto('/src/worker/harness.html');
+        await page.evaluate((b) => (window as unknown as { harness: Harness }).harness.send({ type: 'init', backend: b }), backend);
+        await harnessEvent(page, 'ready', 0, 120_000);
+        if (simd) {
+          const got = await runJob(page, { kind: 'simd', relaxed: simd === 'relaxed' });
+          if (simd === 'relaxed' && !got.relaxedSimd) console.log('wasm: this browser does not validate relaxed SIMD; the plain build runs');
+        }
+      };
+      await freshWorker();
       const mm = await runJob(page, { kind: 'matmul', size: 1024 });
       yardstick.push(mm);
       console.log(`${label}: 1024^3 matMul ${(mm.ms as number).toFixed(1)} ms = ${(mm.gflops as number).toFixed(1)} GFLOP/s (${mm.threads ?? '-'} threads)`);
@@ -197,13 +200,17 @@ async function main(): Promise<void> {
       }
       for (const head of trainRows) {
         for (const microBatch of [undefined, ...microBatches]) {
+          // Each training row in a fresh worker: the wasm heap never shrinks, so its size is then
+          // this row's own high-water mark.
+          await freshWorker();
           const r = await runJob(page, { kind: 'train', config: benchTrainConfig(head), steps, microBatch });
           const { memory: mem, ...rest } = r as { memory: Record<string, unknown>[] };
           train.push({ backend, head, ...rest, utilisation: (r.gflops as number) / (mm.gflops as number) });
           memory.push(...mem.map((m) => ({ backend, head, microBatch: r.microBatch, ...m })));
           console.log(
             `${backend}: train (${head} head, micro-batch ${r.microBatch}) ${(r.msPerStep as number).toFixed(0)} ms/step, ${(r.imgPerSec as number).toFixed(1)} img/s, ` +
-              `${(r.gflops as number).toFixed(1)} GFLOP/s, ${r.dispatchesPerStep} kernels/step, peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB`,
+              `${(r.gflops as number).toFixed(1)} GFLOP/s, ${r.dispatchesPerStep} kernels/step, peak ${((r.peakBytes as number) / 2 ** 20).toFixed(0)} MiB` +
+              (r.heapBytes ? `, wasm heap ${((r.heapBytes as number) / 2 ** 20).toFixed(0)} MiB` : ''),
           );
         }
       }

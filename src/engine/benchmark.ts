@@ -10,6 +10,7 @@ import { attentionMaps } from './attention-maps';
 import { DinoRun } from './dino-run';
 import { ImageStore } from './image-store';
 import { headShapes } from '../shared/param-shapes';
+import { wasmHeapBytes } from './kernels/wasm-kernels';
 import { initDinoParams, type Params } from './params';
 import { vitCls } from './vit';
 import { Rng } from '../shared/rng';
@@ -158,6 +159,9 @@ interface TrainBench {
   /** Kernels one step dispatches. */
   dispatchesPerStep: number;
   peakBytes: number;
+  /** wasm: bytes the heap has grown to by the end (it never shrinks: the high-water mark of this
+   *  and every earlier workload of the worker); null elsewhere. */
+  heapBytes: number | null;
   microBatch: number;
   memory: { step: number; numTensors: number; numBytes: number }[];
 }
@@ -211,6 +215,7 @@ export async function benchTrain(cfg: RunConfig, steps: number, onStep?: (step: 
       gflops: flopsPerStep / msPerStep / 1e6,
       dispatchesPerStep: prof.kernels.length,
       peakBytes: prof.peakBytes,
+      heapBytes: wasmHeapBytes(),
       microBatch,
       memory,
     };
