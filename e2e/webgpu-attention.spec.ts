@@ -66,11 +66,13 @@ test('the CLS row of 3137 tokens is computed without its 39 MB matrix', async ({
 });
 
 test('a ViT with the WebGPU kernels gives the composite path\'s features, attention and gradients, leaking nothing', async ({ page }) => {
-  const r = await runPart<{ checks: Compared[]; tensorsLeaked: number }>(page, 'model');
+  const r = await runPart<{ checks: Compared[]; tensorsLeaked: number; wideHeadRuns: boolean }>(page, 'model');
   console.log(r.checks.map((k) => `${k.name} ${k.relErr.toExponential(1)}`).join(', '));
   expect(r.checks.length).toBeGreaterThan(20);
   expect(failing(r.checks)).toEqual([]);
   expect(r.tensorsLeaked).toBe(0);
+  // Heads wider than the kernels take (one head of 160) fall back to tfjs's ops.
+  expect(r.wideHeadRuns).toBe(true);
 });
 
 type Pair = { fused: Counted; composite: Counted };

@@ -6,7 +6,8 @@
  * - kernels: outputs, query rows, probabilities and d(qkv) on random inputs of several shapes;
  * - long-row: the inspector's CLS row of one head at N = 3137 (ViT-S/8 at 448 px) without the
  *   39 MB matrix;
- * - model: a small ViT's features, attention and parameter gradients with and without the kernels;
+ * - model: a small ViT's features, attention and parameter gradients with and without the kernels,
+ *   and a ViT whose heads are too wide for them;
  * - count-attention, count-vit-s16, count-nano-step: dispatches and bytes written per attention call,
  *   per ViT-S/16 forward at 224 px and per nano training step, with and without the kernels.
  */
@@ -184,7 +185,7 @@ async function withAndWithout<T>(f: () => Promise<T>): Promise<{ fused: T; compo
 }
 
 async function checkKernels(): Promise<KernelCaseResult[]> {
-  if (!webgpuKernelsActive()) throw new Error('the WebGPU attention kernels are not active');
+  if (!webgpuKernelsActive(64)) throw new Error('the WebGPU attention kernels are not active');
   const results: KernelCaseResult[] = [];
   for (const [i, c] of KERNEL_CASES.entries()) results.push(await checkKernelCase(c, 10 + i));
   return results;
@@ -248,7 +249,23 @@ function modelOutputs(p: Params, x: tf.Tensor, probe: tf.Tensor) {
   });
 }
 
-async function checkModel(): Promise<{ checks: Compared[]; tensorsLeaked: number }> {
+/** One head of 160, wider than the kernels take (MAX_HEAD_WIDTH): its attention stays on tfjs's ops. */
+const WIDE_VIT: ViTConfig = { ...SMALL_VIT, embedDim: 160, numHeads: 1 };
+
+/** Whether the wide-head ViT's forward runs on WebGPU with the kernels installed, to finite features. */
+async function wideHeadRuns(x: tf.Tensor): Promise<boolean> {
+  const p = backboneParams(WIDE_VIT, 4);
+  try {
+    const cls = tf.tidy(() => vitForward(p, WIDE_VIT, x).cls!);
+    const values = await cls.data();
+    cls.dispose();
+    return values.every(Number.isFinite);
+  } finally {
+    tf.dispose(Object.values(p));
+  }
+}
+
+async function checkModel(): Promise<{ checks: Compared[]; tensorsLeaked: number; wideHeadRuns: boolean }> {
   const p = backboneParams(SMALL_VIT, 3);
   const x = tf.randomNormal([2, 3, 12, 16], 0, 1, 'float32', 5);
   const probe = tf.randomNormal([2, 13, SMALL_VIT.embedDim], 0, 1, 'float32', 6); // like the tokens, (B, N, D)
@@ -267,8 +284,9 @@ async function checkModel(): Promise<{ checks: Compared[]; tensorsLeaked: number
     ['query 7 attention row', got.row, ref.row],
     ...got.grads.map((g, i) => [`d ${names[i]}`, g, ref.grads[i]] as [string, tf.Tensor, tf.Tensor]),
   ]);
+  const wide = await wideHeadRuns(x);
   tf.dispose([x, probe, ...Object.values(p)]);
-  return { checks, tensorsLeaked };
+  return { checks, tensorsLeaked, wideHeadRuns: wide };
 }
 
 /** One attention call of ViT-S/16 at 224 px (B = 1, N = 197, 6 heads of 64): inference, and forward + backward. */
@@ -276,7 +294,7 @@ async function countAttentionCall(): Promise<Record<'inference' | 'training', { 
   const [B, N, nh, hd] = [1, 197, 6, 64];
   const qkv = tf.randomNormal([B * N, 3 * nh * hd], 0, 1, 'float32', 3) as tf.Tensor2D;
   const dOut = tf.randomNormal([B * N, nh * hd], 0, 1, 'float32', 4);
-  const attend = (x: tf.Tensor2D) => (webgpuKernelsActive() ? fusedAttention(x, B, N, nh) : compositeAttention(x, B, N, nh).out);
+  const attend = (x: tf.Tensor2D) => (webgpuKernelsActive(hd) ? fusedAttention(x, B, N, nh) : compositeAttention(x, B, N, nh).out);
   try {
     const inference = await withAndWithout(() =>
       count(async () => {

@@ -128,7 +128,7 @@ function attention(
   const qkv = linear(x2d, param(p, `${pre}qkv.weight`), c.qkvBias ? param(p, `${pre}qkv.bias`) : undefined); // (B*N, 3D)
   const project = (merged: tf.Tensor2D) => linear(merged, param(p, `${pre}proj.weight`), param(p, `${pre}proj.bias`));
   // dinolab's fused kernels (wasm, WebGPU) never store the (B, nh, N, N) matrix unless it is asked for.
-  if (wasmKernelsActive() || webgpuKernelsActive()) {
+  if (wasmKernelsActive() || webgpuKernelsActive(hd)) {
     if (want === 'none') return [project(fusedAttention(qkv, B, N, nh)), undefined];
     if (want === 'all') {
       const r = fusedAttentionRows(qkv, B, N, nh, 0, N); // (B*N, D), (B, nh, N, N)

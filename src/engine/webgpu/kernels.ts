@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '../kernels/wasm-kernels';
-import { attentionUniforms, type AttentionShape } from './attention-layout';
+import { MAX_HEAD_WIDTH, attentionUniforms, type AttentionShape } from './attention-layout';
 import { AttentionForwardProgram } from './attention-forward';
 import { AttentionGradProgram } from './attention-grad';
 import { AttentionProbsProgram } from './attention-probs';
@@ -75,7 +75,10 @@ export function uninstallWebGPUKernels(): void {
   for (const [kernelName] of KERNELS) if (tf.getKernel(kernelName, 'webgpu')) tf.unregisterKernel(kernelName, 'webgpu');
 }
 
-/** True when the active backend is WebGPU and dinolab's attention kernels serve it. */
-export function webgpuKernelsActive(): boolean {
-  return tf.getBackend() === 'webgpu' && KERNELS.every(([name]) => tf.getKernel(name, 'webgpu') !== undefined);
+/**
+ * True when the active backend is WebGPU and dinolab's attention kernels serve it for heads of
+ * width hd (up to MAX_HEAD_WIDTH; wider heads, possible with few heads, keep tfjs's ops).
+ */
+export function webgpuKernelsActive(hd: number): boolean {
+  return tf.getBackend() === 'webgpu' && hd <= MAX_HEAD_WIDTH && KERNELS.every(([name]) => tf.getKernel(name, 'webgpu') !== undefined);
 }
