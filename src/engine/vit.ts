@@ -181,10 +181,13 @@ function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: nu
 function clsAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
   const D = qkv.shape[1] / 3;
   const hd = D / nh;
-  const t = tf.reshape(qkv, [B, N, 3, nh, hd]);
-  const q = tf.reshape(tf.slice(t, [0, 0, 0, 0, 0], [B, 1, 1, nh, hd]), [B * nh, 1, hd]);
-  const kv = tf.transpose(tf.slice(t, [0, 0, 1, 0, 0], [B, N, 2, nh, hd]), [2, 0, 3, 1, 4]); // (2, B, nh, N, hd)
-  const [k, v] = tf.unstack(kv).map((x) => tf.reshape(x, [B * nh, N, hd]));
+  // Rank-3 slices only: tfjs-webgpu 4.22 gets the gradient of a rank-5 slice at a non-zero begin
+  // wrong (the golden training checks caught it).
+  const t = tf.reshape(qkv, [B, N, 3 * D]);
+  const q = tf.reshape(tf.slice(t, [0, 0, 0], [B, 1, D]), [B * nh, 1, hd]); // CLS's query per head
+  const heads = (part: number) => tf.reshape(tf.transpose(tf.reshape(tf.slice(t, [0, 0, part * D], [B, N, D]), [B, N, nh, hd]), [0, 2, 1, 3]), [B * nh, N, hd]);
+  const k = heads(1);
+  const v = heads(2);
   const probs = tf.softmax(tf.mul(tf.matMul(q, k, false, true), hd ** -0.5)); // (B*nh, 1, N)
   return tf.reshape(tf.matMul(probs, v), [B, D]) as tf.Tensor2D; // heads in order, as the merge of all tokens
 }
