@@ -19,9 +19,9 @@ const cspMeta: Plugin = {
   transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: csp }, injectTo: 'head-prepend' }],
 };
 
-// The unit tests run the kernels' relaxed-SIMD build, as Chromium does (src/engine/kernels/
-// kernel-pool.ts picks it where the engine validates it). Node 20 validates relaxed SIMD only behind
-// a V8 flag: this 37-byte module (one f32x4.relaxed_madd) tells whether the flag is needed.
+// A unit test compares the kernels' opt-in relaxed-SIMD build with the plain one (src/engine/kernels/
+// wasm-kernels.ts). Node 20 validates relaxed SIMD only behind a V8 flag: this 37-byte module (one
+// f32x4.relaxed_madd) tells whether the flag is needed.
 const relaxedProbe = Uint8Array.from(Buffer.from('0061736d010000000108016003' + '7b7b7b017b030201000a0d010b00200020012002fd85020b', 'hex'));
 const relaxedSimdArgs = WebAssembly.validate(relaxedProbe) ? [] : ['--experimental-wasm-relaxed-simd'];
 

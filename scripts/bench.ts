@@ -2,7 +2,8 @@
  * npm run bench -- [--backends wasm,webgpu] [--inspect s16-224,s8-224,s8-448] [--train small,default]
  *                  [--features s8-224] [--steps 5] [--reps 3] [--no-build] [--no-peers] [--threads N]
  *                  [--micro-batches 16,8] (each training row again with the student in micro-batches)
- *                  [--simd relaxed,plain] (wasm: every row with each build of the kernels, in this order)
+ *                  [--simd plain,relaxed] (wasm: every row with each build of the kernels, in this order;
+ *                  the app runs plain)
  *                  [--feature-batches 1,4,16] (images per forward pass of the features row; default the app's)
  *
  * Builds the app, serves it cross-origin isolated (vite preview), and drives Debian Chromium
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
   const trainRows = arg('train', 'small,default').split(',').filter((k) => k && k !== 'none') as ('small' | 'default')[];
   const steps = Number(arg('steps', '5'));
   const microBatches = arg('micro-batches', '').split(',').filter(Boolean).map(Number);
-  const simdBuilds = arg('simd', 'relaxed').split(',').filter(Boolean);
+  const simdBuilds = arg('simd', 'plain').split(',').filter(Boolean);
   const featureBatches = arg('feature-batches', String(FEATURE_BATCH)).split(',').filter(Boolean).map(Number);
   const reps = Number(arg('reps', '3'));
   const load0 = os.loadavg();

@@ -108,9 +108,9 @@ export class KernelPool {
    * Instantiates the kernels on `memory` and, when it is shared and `threads` > 1, starts
    * threads - 1 pool workers (Blob workers, as tfjs's own pthreads are).
    */
-  static async create(memory: WebAssembly.Memory, heap: Heap, threads: number, relaxed = true): Promise<KernelPool> {
+  static async create(memory: WebAssembly.Memory, heap: Heap, threads: number, relaxed = false): Promise<KernelPool> {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    // Relaxed SIMD (fused multiply-add in the matrix products) wherever the engine validates it.
+    // Relaxed SIMD (fused multiply-add in the matrix products) when asked and the engine validates it.
     let bytes = decode(shared ? kernelsWasmSharedRelaxed : kernelsWasmRelaxed);
     const isRelaxed = relaxed && WebAssembly.validate(bytes as BufferSource);
     if (!isRelaxed) bytes = decode(shared ? kernelsWasmShared : kernelsWasm);

@@ -311,10 +311,13 @@ function override(name: string, kernelFunc: tf.KernelFunc): void {
 
 /**
  * Installs the kernels on the active wasm backend (call after tf.setBackend('wasm')). Safe to call
- * again: a new backend instance (after a reset) gets a new module instance. `relaxedSimd` false
- * keeps the plain-SIMD build even where relaxed SIMD validates (to compare the two).
+ * again: a new backend instance (after a reset) gets a new module instance. `relaxedSimd` asks for
+ * the relaxed-SIMD build (fused multiply-add) where the engine validates it. It is off by default:
+ * its other rounding moves the golden training check of the key biases (whose true gradient is
+ * zero, so AdamW turns rounding noise into steps of the learning rate) from 0.0017 to 0.0029 in
+ * Chromium, past the check's bound of 0.0027.
  */
-export async function installWasmKernels(threads = 1, relaxedSimd = true): Promise<void> {
+export async function installWasmKernels(threads = 1, relaxedSimd = false): Promise<void> {
   if (tf.getBackend() !== 'wasm') throw new Error(`installWasmKernels needs the wasm backend, not ${tf.getBackend()}`);
   const backend = tf.backend() as unknown as WasmBackend;
   if (installed?.backend === backend && installed.pool.threads === Math.max(1, threads) && installed.relaxedAllowed === relaxedSimd) return;
