@@ -79,9 +79,8 @@ test('a view that fails shows what failed and a reset for that view, and the res
   await openTrain(page);
   // Break only the schedules' data, as a bug in that view would.
   await page.evaluate(() => {
-    const store = (window as unknown as { dinolab: { store: { getState(): any; setState(p: object): void } } }).dinolab.store;
-    const s = store.getState();
-    store.setState({ configured: { config: s.config, paramCount: 1, schedules: { lr: null, wd: null, momentum: null, teacherTemp: null, stepsPerEpoch: 1 } } });
+    const store = (window as unknown as { dinolab: { store: { setState(p: object): void } } }).dinolab.store;
+    store.setState({ plannedSchedules: { lr: null, wd: null, momentum: null, teacherTemp: null, stepsPerEpoch: 1 } });
   });
   const failed = page.getByTestId('view-failed');
   await expect(failed).toContainText('The schedules view failed.');
@@ -90,7 +89,7 @@ test('a view that fails shows what failed and a reset for that view, and the res
   await expect(page.getByTestId('start')).toBeEnabled();
   await page.evaluate(() => {
     const store = (window as unknown as { dinolab: { store: { setState(p: object): void } } }).dinolab.store;
-    store.setState({ configured: null });
+    store.setState({ plannedSchedules: null });
   });
   await failed.getByRole('button', { name: 'Reset the configuration to its preset' }).click();
   await expect(failed).toHaveCount(0);
@@ -111,5 +110,23 @@ test('a problem outside the augmentation is named by its field label in the augm
   await page.getByLabel('Teacher temperature', { exact: true }).fill('0.04');
   await preview.getByRole('button', { name: 'Random' }).click();
   await expect(preview.getByTestId('crops').locator('canvas').first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('the schedule charts draw the plan the worker sends for the form, and the values the metric rows report', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openTrain(page);
+  const lr = page.getByRole('img', { name: 'Learning rate chart' });
+  // nano on the 2004 demo images: 125 steps per epoch, 20 epochs.
+  await expect(lr).toHaveAccessibleDescription(/^planned 1e-6 at step 2,499 .*; applied: no values yet$/);
+  await page.getByLabel('Epochs', { exact: true }).fill('10');
+  await expect(lr).toHaveAccessibleDescription(/^planned 1e-6 at step 1,249 /);
+  // What the run applied is what its metric rows say, even where it differs from the plan.
+  await page.evaluate(() => {
+    const store = (window as unknown as { dinolab: { store: { getState(): { appendMetrics(rows: object[]): void } } } }).dinolab.store;
+    const row = { epoch: 0, loss: 5, teacherEntropy: 5, kl: 0, centerNorm: 0, wd: 0.04, momentum: 0.996, teacherTemp: 0.04, msPerStep: 1, imagesPerSec: 1, numTensors: 0, numBytes: 0 };
+    store.getState().appendMetrics([{ ...row, step: 0, lr: 0.5 }, { ...row, step: 1, lr: 0.25 }]);
+  });
+  await expect(lr).toHaveAccessibleDescription(/; applied 2\.5e-1 at step 1 \(range 2\.5e-1 to 5e-1\)$/);
   expect(errors).toEqual([]);
 });

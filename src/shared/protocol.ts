@@ -253,7 +253,9 @@ export type WorkerCommand =
   | { type: 'setBackend'; backend: BackendChoice }
   | { type: 'loadImages'; images: DatasetImage[]; replace: boolean }
   | { type: 'removeImages'; ids: string[] }
-  | { type: 'configure'; config: RunConfig }
+  /** The config of the next run. With `preview`, only plan it (the form's config, for its schedule
+   *  charts): the worker answers `configured` with `preview` set and keeps its own config. */
+  | { type: 'configure'; config: RunConfig; preview?: boolean }
   | { type: 'start'; fromWeights: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -283,7 +285,9 @@ export type WorkerEvent =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'dataset'; count: number; labels: Record<string, number> }
-  | { type: 'configured'; config: RunConfig; schedules: Schedules; paramCount: number }
+  /** A config and the schedules a run of it uses, built in the worker only: the run's own when it is
+   *  the run's config, otherwise for the worker's dataset. `preview`: the answer to a preview. */
+  | { type: 'configured'; config: RunConfig; schedules: Schedules; paramCount: number; preview: boolean }
   | { type: 'progress'; progress: Progress }
   | { type: 'metrics'; rows: MetricRow[] }
   | { type: 'weightsLoaded'; requestId: number; report: WeightsReport }

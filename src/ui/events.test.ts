@@ -22,4 +22,13 @@ describe('worker events into the store', () => {
     applyEvent({ type: 'inspecting', source: 'weights', weightsFile: 'dino.pth' }, false);
     expect(useStore.getState().inspecting).toEqual({ source: 'weights', weightsFile: 'dino.pth' });
   });
+
+  it("keeps the worker's plan of the form apart from the config it holds", () => {
+    const schedules = (n: number) => ({ lr: new Float64Array(n), wd: new Float64Array(n), momentum: new Float64Array(n), teacherTemp: new Float64Array(2), stepsPerEpoch: n / 2 });
+    const config = useStore.getState().config;
+    applyEvent({ type: 'configured', config, schedules: schedules(10), paramCount: 7, preview: false }, false);
+    applyEvent({ type: 'configured', config, schedules: schedules(4), paramCount: 7, preview: true }, false);
+    expect(useStore.getState().configured?.schedules.lr.length).toBe(10);
+    expect(useStore.getState().plannedSchedules?.lr.length).toBe(4);
+  });
 });

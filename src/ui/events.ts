@@ -16,7 +16,8 @@ export function applyEvent(event: WorkerEvent, answered: boolean): void {
       s.setWorkerDataset({ count: event.count, labels: event.labels });
       break;
     case 'configured':
-      s.setConfigured({ config: event.config, schedules: event.schedules, paramCount: event.paramCount });
+      if (event.preview) s.setPlannedSchedules(event.schedules);
+      else s.setConfigured({ config: event.config, schedules: event.schedules, paramCount: event.paramCount });
       break;
     case 'progress':
       s.setProgress(event.progress);

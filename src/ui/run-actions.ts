@@ -1,5 +1,5 @@
 /** Training commands from buttons and shortcuts: what each means depends on the run state. */
-import { validateConfig } from '../shared/config';
+import { validateConfig, type RunConfig } from '../shared/config';
 import type { BackendChoice, ModelSource, RunState } from '../shared/protocol';
 import { download } from './download';
 import { useStore } from './store';
@@ -39,6 +39,10 @@ export function startRun(): void {
   client.send({ type: 'configure', config: s.config });
   client.send({ type: 'start', fromWeights: s.fromWeights && s.weightsReport !== null });
 }
+
+/** Ask the worker to plan the schedules of a config (the form's): it answers with a preview,
+ *  which the schedule charts draw; the worker's own config is left as it is. */
+export const planSchedules = (config: RunConfig) => client.send({ type: 'configure', config, preview: true });
 
 export const pauseRun = () => client.send({ type: 'pause' });
 export const resumeRun = () => client.send({ type: 'resume' });

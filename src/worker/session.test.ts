@@ -211,6 +211,27 @@ describe('worker session', () => {
     await s.handle({ type: 'stop' });
   });
 
+  it("plans a previewed config's schedules without adopting it; a run's config gets the run's own", async () => {
+    const { s, events } = await session();
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    const form = { ...config, train: { ...config.train, epochs: 3 } };
+    const configured = () => events.filter((e) => e.type === 'configured').pop() as Extract<WorkerEvent, { type: 'configured' }>;
+    await s.handle({ type: 'configure', config: form, preview: true });
+    // 4 images in batches of 2: 2 steps per epoch, 3 epochs.
+    expect(configured()).toMatchObject({ preview: true, config: form, schedules: { stepsPerEpoch: 2 } });
+    expect([configured().schedules.lr.length, configured().schedules.teacherTemp.length]).toEqual([6, 3]);
+    await s.handle({ type: 'start', fromWeights: false });
+    expect(events.pop()).toMatchObject({ type: 'error', message: 'configure the run before starting it' });
+    await s.handle({ type: 'configure', config });
+    await s.handle({ type: 'step' });
+    expect(configured()).toMatchObject({ preview: false, config });
+    expect(configured().schedules.lr.length).toBe(10);
+    // A finished or stopped run stays, and the form's next config is planned as its own.
+    await s.handle({ type: 'stop' });
+    await s.handle({ type: 'configure', config: form, preview: true });
+    expect(configured().schedules.lr.length).toBe(6);
+  });
+
   it('answers bad input with specific errors and keeps the run', async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });

@@ -121,7 +121,7 @@ export class Session {
         this.explainDatasetChange();
         return;
       case 'configure':
-        this.configure(cmd.config);
+        this.configure(cmd.config, cmd.preview ?? false);
         return;
       case 'start':
         await this.start(cmd.fromWeights);
@@ -306,18 +306,25 @@ export class Session {
     return Math.max(1, Math.floor(this.store.count / config.train.batchSize));
   }
 
-  private emitConfigured(config: RunConfig): void {
-    const spe = this.run ? this.run.stepsPerEpoch : this.stepsPerEpoch(config);
-    const own = this.run ? this.run.schedules : buildSchedules(config.train, spe);
+  /**
+   * Sends `config` with its schedules, which are built here and nowhere else: the run's own arrays
+   * when `config` is the run's, otherwise what a run of it on this dataset would use (a preview, or
+   * the next run's). The UI draws what it receives.
+   */
+  private emitConfigured(config: RunConfig, preview = false): void {
+    const run = this.run?.config === config ? this.run : null;
+    const own = run ? run.schedules : buildSchedules(config.train, this.stepsPerEpoch(config));
     // Events transfer their typed arrays: send copies, the run keeps using its own.
     const schedules = { ...own, lr: own.lr.slice(), wd: own.wd.slice(), momentum: own.momentum.slice(), teacherTemp: own.teacherTemp.slice() };
     const paramCount = dinoShapes(config.model, config.head).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
-    this.emit({ type: 'configured', config, schedules, paramCount });
+    this.emit({ type: 'configured', config, schedules, paramCount, preview });
   }
 
-  private configure(config: RunConfig): void {
+  /** Adopts the config of the next run; a preview is only planned (emitConfigured) and not kept. */
+  private configure(config: RunConfig, preview: boolean): void {
     const errors = validateConfig(config);
     if (errors.length) throw new Error(`invalid configuration: ${formatIssues(errors)}`);
+    if (preview) return this.emitConfigured(config, true);
     if (this.run && this.state === 'running') throw new Error('stop the run before changing its configuration');
     this.config = config;
     this.emitConfigured(config);

@@ -25,8 +25,11 @@ export interface RunSlice {
   backend: BackendInfo | null;
   workerReady: boolean;
   progress: Progress | null;
-  /** What the worker answered to the last `configure`. */
+  /** What the worker answered to the last `configure`: the config it holds (the run's, once one
+   *  started) and the schedules of it. */
   configured: { config: RunConfig; schedules: Schedules; paramCount: number } | null;
+  /** The schedules the worker planned for the form's config (its answer to the last preview). */
+  plannedSchedules: Schedules | null;
   diverged: { step: number; message: string; canRollBack: boolean } | null;
   /** Step of a run restored at start-up, shown once. */
   resumedAt: number | null;
@@ -41,6 +44,7 @@ export interface RunSlice {
   setBackend: (info: BackendInfo, ready: boolean) => void;
   setProgress: (p: Progress) => void;
   setConfigured: (c: RunSlice['configured']) => void;
+  setPlannedSchedules: (s: Schedules | null) => void;
   setDiverged: (d: RunSlice['diverged']) => void;
   setResumedAt: (step: number | null) => void;
   setFromWeights: (v: boolean) => void;
@@ -56,6 +60,7 @@ export const createRunSlice: StateCreator<Store, [], [], RunSlice> = (set) => ({
   workerReady: false,
   progress: null,
   configured: null,
+  plannedSchedules: null,
   diverged: null,
   resumedAt: null,
   fromWeights: false,
@@ -68,6 +73,7 @@ export const createRunSlice: StateCreator<Store, [], [], RunSlice> = (set) => ({
   setBackend: (backend, ready) => set((s) => ({ backend, workerReady: s.workerReady || ready })),
   setProgress: (progress) => set({ progress }),
   setConfigured: (configured) => set({ configured }),
+  setPlannedSchedules: (plannedSchedules) => set({ plannedSchedules }),
   setDiverged: (diverged) => set({ diverged }),
   setResumedAt: (resumedAt) => set({ resumedAt }),
   setFromWeights: (fromWeights) => set({ fromWeights }),

@@ -1,16 +1,15 @@
 /**
- * The four schedules of the run, plotted before it starts (computed here from the config, exactly
- * as the worker will, once the config validates) with the values the worker actually applied drawn
- * on top once it runs.
+ * The four schedules of the run, plotted before it starts. They are built in the worker only (the
+ * run's own arrays, or its plan of a config): while a run is active these charts draw the run's,
+ * otherwise the plan of the form's config, asked for whenever it changes and validates. The values
+ * the run applied, as its metric rows report them, are drawn on top.
  */
-import { useMemo } from 'react';
-import { validateConfig, type TrainConfig } from '../../shared/config';
-import type { Schedules } from '../../shared/protocol';
-import { buildSchedules } from '../../shared/schedule';
+import { useEffect, useMemo } from 'react';
+import { validateConfig } from '../../shared/config';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
 import { issueLabels } from '../config-fields';
 import { useFrameThrottled } from '../charts/hooks';
-import { isActive } from '../run-actions';
+import { isActive, planSchedules } from '../run-actions';
 import { useStore } from '../store';
 
 /** Steps per epoch of the dataset: the last partial batch is dropped. */
@@ -18,26 +17,25 @@ export function useStepsPerEpoch(): number {
   return useStore((s) => Math.floor((s.workerDataset?.count ?? s.images.length) / Math.max(1, s.config.train.batchSize)));
 }
 
-/** The worker's schedules while a run is active or when they belong to the config on screen,
- *  else computed here from the form. */
-function useSchedules(train: TrainConfig, stepsPerEpoch: number, valid: boolean): Schedules | null {
-  const configured = useStore((s) => s.configured);
-  const active = useStore((s) => isActive(s.progress?.state ?? 'idle'));
-  return useMemo(() => {
-    if (configured && (active || JSON.stringify(configured.config.train) === JSON.stringify(train))) return configured.schedules;
-    if (!valid || !(stepsPerEpoch >= 1)) return null;
-    return buildSchedules(train, stepsPerEpoch);
-  }, [configured, active, train, stepsPerEpoch, valid]);
-}
-
-/** The optimisation fields with a problem: the schedules are built from these only once valid. */
-function useScheduleIssues(): string[] {
+/** The fields with a problem, by label: the worker plans the schedules of a valid config only. */
+function useConfigIssues(): string[] {
   const config = useStore((s) => s.config);
   const images = useStore((s) => s.workerDataset?.count ?? s.images.length);
-  return useMemo(
-    () => issueLabels(validateConfig(config, images).filter((i) => i.path.startsWith('train.'))),
-    [config, images],
-  );
+  return useMemo(() => issueLabels(validateConfig(config, images)), [config, images]);
+}
+
+/** Typing a number changes the config at every key: ask for a plan once it rests this long. */
+const PLAN_DELAY_MS = 150;
+
+/** Asks the worker to plan the form's config whenever it, or the worker's dataset, changes. */
+function usePlanRequest(plannable: boolean): void {
+  const config = useStore((s) => s.config);
+  const workerImages = useStore((s) => s.workerDataset?.count ?? 0);
+  useEffect(() => {
+    if (!plannable) return;
+    const timer = setTimeout(() => planSchedules(config), PLAN_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [config, workerImages, plannable]);
 }
 
 type PlanKey = 'lr' | 'wd' | 'momentum' | 'teacherTemp';
@@ -49,20 +47,27 @@ const range = (n: number, scale = 1) => Float64Array.from({ length: n }, (_, i) 
 
 export function ScheduleCharts() {
   useFrameThrottled((s) => s.metricsVersion, SCHEDULE_REDRAW_MS);
-  const train = useStore((s) => s.config.train);
+  const batchSize = useStore((s) => s.config.train.batchSize);
   const step = useFrameThrottled((s) => s.progress?.step ?? null, SCHEDULE_REDRAW_MS);
   const stepsPerEpoch = useStepsPerEpoch();
-  const issues = useScheduleIssues();
-  const schedules = useSchedules(train, stepsPerEpoch, issues.length === 0);
+  const issues = useConfigIssues();
+  const active = useStore((s) => isActive(s.progress?.state ?? 'idle'));
+  const plannable = !active && issues.length === 0 && stepsPerEpoch >= 1;
+  usePlanRequest(plannable);
+  const runSchedules = useStore((s) => s.configured?.schedules ?? null);
+  const planned = useStore((s) => s.plannedSchedules);
+  const schedules = active ? runSchedules : plannable ? planned : null;
   const metrics = useStore.getState().metrics;
   const smoothing = 0;
   const empty =
     issues.length > 0
       ? `Fix ${issues.join(', ')} to plot the schedules`
-      : `Add at least ${train.batchSize} images (one batch) to plot the schedules`;
+      : stepsPerEpoch < 1
+        ? `Add at least ${batchSize} images (one batch) to plot the schedules`
+        : 'Planning the schedules…';
 
   // Planned lines change only with the schedules; the applied values with every metrics batch.
-  const planned = useMemo(() => {
+  const lines = useMemo(() => {
     if (!schedules) return null;
     const steps = range(schedules.lr.length);
     const line = (key: PlanKey, y: Float64Array, x: Float64Array, color: string): ChartSeries => ({ key, label: 'planned', x, y, color, raw: true });
@@ -75,8 +80,8 @@ export function ScheduleCharts() {
   }, [schedules]);
 
   const plan = (key: PlanKey): ChartSeries[] =>
-    planned
-      ? [planned[key], { key: `${key}-applied`, label: 'applied', x: metrics.column('step'), y: metrics.column(key), color: 'var(--c-applied)', raw: true }]
+    lines
+      ? [lines[key], { key: `${key}-applied`, label: 'applied', x: metrics.column('step'), y: metrics.column(key), color: 'var(--c-applied)', raw: true }]
       : [];
   const common = { smoothing, marker: step, emptyText: empty, compact: true };
 
