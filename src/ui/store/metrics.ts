@@ -3,16 +3,9 @@
  * `metricsVersion` changes on every append so components can subscribe to "new data" cheaply.
  */
 import type { StateCreator } from 'zustand';
-import type { MetricRow } from '../../shared/protocol';
+import { METRIC_FIELDS, type MetricField, type MetricRow } from '../../shared/protocol';
 import { ColumnTable, lowerBound } from '../series';
 import type { Store } from './index';
-
-export type MetricField = keyof MetricRow;
-
-export const METRIC_FIELDS: readonly MetricField[] = [
-  'step', 'epoch', 'loss', 'teacherEntropy', 'kl', 'centerNorm', 'lr', 'wd', 'momentum', 'teacherTemp',
-  'msPerStep', 'imagesPerSec', 'numTensors', 'numBytes',
-];
 
 export interface MetricsSlice {
   metrics: ColumnTable<MetricField>;

@@ -1,8 +1,8 @@
 /** Smoothing, zoom reset and the export of every metric as one CSV. */
+import { METRIC_FIELDS } from '../../shared/protocol';
 import { columnsToCsv } from '../csv';
 import { download } from '../download';
 import { useStore } from '../store';
-import { METRIC_FIELDS } from '../store/metrics';
 
 function exportAllMetrics(): void {
   const m = useStore.getState().metrics;

@@ -1,8 +1,8 @@
 /** Live training curves: the loss against ln K, the collapse diagnostics, the center, speed, memory. */
+import type { MetricField } from '../../shared/protocol';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
 import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
 import { useStore } from '../store';
-import type { MetricField } from '../store/metrics';
 
 export function useRunK(): number {
   return useStore((s) => s.configured?.config.head.outDim ?? s.config.head.outDim);
