@@ -101,3 +101,29 @@ test('the long-task probe the responsiveness checks rely on sees a deliberate 15
   const longTasks = await longTasksBetween(page, from, await pageNow(page));
   expect(longTasks[0]).toBeGreaterThanOrEqual(140);
 });
+
+test('each drop target (data, inspector, weights) stays highlighted while a file is dragged across its own children', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openApp(page);
+  await waitForDemo(page);
+  const targets: [string, string][] = [
+    ['Data', '[data-testid="dropzone"]'],
+    ['Attention', '[data-testid="inspect-drop"]'],
+    ['Weights', '.weights-layout > .dropzone'],
+  ];
+  for (const [tab, selector] of targets) {
+    await page.getByRole('tab', { name: tab }).click();
+    const target = page.locator(selector);
+    const child = await target.getByRole('button').first().elementHandle();
+    const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
+    await target.dispatchEvent('dragover', { dataTransfer });
+    await expect(target, tab).toHaveClass(/\bover\b/);
+    // The pointer moves from the target onto one of its buttons: still over the target.
+    await target.dispatchEvent('dragleave', { dataTransfer, relatedTarget: child });
+    await expect(target, tab).toHaveClass(/\bover\b/);
+    // It leaves for the page outside.
+    await target.dispatchEvent('dragleave', { dataTransfer, relatedTarget: await page.locator('body').elementHandle() });
+    await expect(target, tab).not.toHaveClass(/\bover\b/);
+  }
+  expect(errors).toEqual([]);
+});

@@ -1,31 +1,21 @@
 /** The image to inspect: any dataset image, or one dropped/picked only for inspection. */
-import { useRef, useState } from 'react';
+import { useRef } from 'react';
 import { inspectDatasetImage, inspectFile } from '../attention-actions';
 import { ImagePicker } from '../common/ImagePicker';
+import { useFileDrop } from '../common/use-file-drop';
 import { useStore } from '../store';
 
 export function SourcePicker() {
   const source = useStore((s) => s.attentionSource);
   const photos = useStore((s) => s.images.filter((m) => m.id.startsWith('demo-photo-')).length > 0);
   const input = useRef<HTMLInputElement>(null);
-  const [over, setOver] = useState(false);
+  const { over, dropProps } = useFileDrop((data) => {
+    const f = data.files[0];
+    if (f) void inspectFile(f);
+  });
 
   return (
-    <div
-      className={`source-picker${over ? ' over' : ''}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        const f = e.dataTransfer.files[0];
-        if (f) void inspectFile(f);
-      }}
-      data-testid="inspect-drop"
-    >
+    <div className={`source-picker${over ? ' over' : ''}`} {...dropProps} data-testid="inspect-drop">
       <ImagePicker label="Dataset image to inspect" value={source?.id ?? null} onPick={(id) => void inspectDatasetImage(id)} />
       {photos && (
         <span className="quick-photos">

@@ -1,33 +1,18 @@
 /** Drop files or folders, pick files or a folder, or paste: every way in ends in importFiles. */
-import { useRef, useState } from 'react';
+import { useRef } from 'react';
+import { useFileDrop } from '../common/use-file-drop';
 import { collectDropped, fromFileList, importFiles } from '../dataset-actions';
 import { ACCEPT_ATTRIBUTE, ACCEPTED_DESCRIPTION } from '../file-types';
 import { MAX_SIDE } from '../image-decode';
 
 export function DropZone() {
-  const [over, setOver] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
+  // Entries must be taken synchronously, inside the event; the walk continues afterwards.
+  const { over, dropProps } = useFileDrop((data) => void collectDropped(data).then(importFiles));
 
   return (
-    <div
-      className={`dropzone${over ? ' over' : ''}`}
-      data-testid="dropzone"
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-        setOver(true);
-      }}
-      onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
-      }}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        // Entries must be taken synchronously, inside the event; the walk continues afterwards.
-        void collectDropped(e.dataTransfer).then(importFiles);
-      }}
-    >
+    <div className={`dropzone${over ? ' over' : ''}`} data-testid="dropzone" {...dropProps}>
       <p className="drop-title">Drop images or whole folders here</p>
       <p className="muted">
         {ACCEPTED_DESCRIPTION}. A folder's name becomes the label of the images directly inside it. Images are downscaled to at

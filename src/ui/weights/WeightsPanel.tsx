@@ -1,5 +1,6 @@
 /** Weights tab: load a .pth/.safetensors or a Hub model, and read what the worker recognised. */
 import { useRef, useState } from 'react';
+import { useFileDrop } from '../common/use-file-drop';
 import { formatBytes } from '../format';
 import { useStore } from '../store';
 import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile, reloadWithHeads } from '../weights-actions';
@@ -149,24 +150,14 @@ export function WeightsPanel() {
   const [hubId, setHubId] = useState('facebook/dino-vits8');
   const [heads, setHeads] = useState('');
   const headsHint = /^\d+$/.test(heads) && Number(heads) > 0 ? Number(heads) : undefined;
-  const [over, setOver] = useState(false);
+  const { over, dropProps } = useFileDrop((data) => {
+    const f = data.files[0];
+    if (f) void loadWeightsFile(f, headsHint);
+  });
 
   return (
     <div className="weights-layout">
-      <div
-        className={`dropzone${over ? ' over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          const f = e.dataTransfer.files[0];
-          if (f) void loadWeightsFile(f, headsHint);
-        }}
-      >
+      <div className={`dropzone${over ? ' over' : ''}`} {...dropProps}>
         <p className="drop-title">Drop a .pth or .safetensors file</p>
         <p className="muted">
           An official DINO backbone or checkpoint (e.g. dino_deitsmall8_pretrain.pth), a Hugging Face ViT, or a dinolab checkpoint.
