@@ -1,8 +1,8 @@
+import './ui/base.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { start } from './ui/start';
-import './ui/styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -15,6 +15,7 @@ import { Toasts } from './shell/Toasts';
 import { useStore } from './store';
 import { TrainPanel } from './train/TrainPanel';
 import { WeightsPanel } from './weights/WeightsPanel';
+import './shell/shell.css';
 
 const PANELS = {
   data: DataPanel,

@@ -9,6 +9,7 @@ import { AttentionControls } from './AttentionControls';
 import { HeatmapGrid, gridToPng } from './HeatmapGrid';
 import { PatchViews } from './PatchViews';
 import { SourcePicker } from './SourcePicker';
+import './attention.css';
 
 /** Recompute when a setting that changes the maps changes (not for display-only settings). */
 function useRecomputeOnChange(): void {

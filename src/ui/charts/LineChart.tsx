@@ -11,6 +11,7 @@ import { emaSmooth, lowerBound, minMaxDownsample, type Points } from '../series'
 import { standaloneSvg, svgToPng } from './chart-export';
 import { useWidth } from './hooks';
 import { chartSummary } from './summary';
+import './charts.css';
 
 export interface ChartSeries {
   key: string;

@@ -3,6 +3,7 @@
  * this view (and whatever state `onReset` clears), instead of unmounting the whole app.
  */
 import { Component, type ReactNode } from 'react';
+import './common.css';
 
 interface Props {
   /** The view, as a person names it: "Schedules", "Attention". */

@@ -1,6 +1,7 @@
 /** Pick one dataset image: a searchable list by name and label, plus "random". */
 import { useMemo, useState } from 'react';
 import { useStore } from '../store';
+import './common.css';
 
 const MAX_OPTIONS = 300;
 

@@ -5,6 +5,7 @@
 import type { ModelSource } from '../../shared/protocol';
 import { inspectSource } from '../run-actions';
 import { useStore } from '../store';
+import './common.css';
 
 export function ModelSwitch() {
   const { source, weightsFile } = useStore((s) => s.inspecting);

@@ -2,6 +2,7 @@
 import { useLayoutEffect, useRef, type CSSProperties } from 'react';
 import type { ImagePixels } from '../../shared/protocol';
 import { rgbToRgba } from '../image-decode';
+import './common.css';
 
 export function PixelCanvas({ image, label, style, className }: { image: ImagePixels; label: string; style?: CSSProperties; className?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);

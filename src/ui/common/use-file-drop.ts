@@ -4,6 +4,7 @@
  * while the pointer moves across the element's children (their dragleave is not the element's).
  */
 import { useState, type DragEvent } from 'react';
+import './common.css';
 
 export interface FileDrop {
   over: boolean;

@@ -4,6 +4,7 @@ import { DropZone } from './DropZone';
 import { Gallery } from './Gallery';
 import { ImportStatus } from './ImportStatus';
 import { LabelChips } from './LabelChips';
+import './data.css';
 
 export function DataPanel() {
   return (

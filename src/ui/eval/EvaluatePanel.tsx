@@ -4,6 +4,7 @@ import { FeaturesSection } from './FeaturesSection';
 import { KnnSection } from './KnnSection';
 import { RetrievalGallery } from './RetrievalGallery';
 import { useStore } from '../store';
+import './eval.css';
 
 export function EvaluatePanel() {
   const features = useStore((s) => s.features);

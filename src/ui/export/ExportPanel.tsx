@@ -4,6 +4,7 @@ import { officialCommandLine } from '../official-cli';
 import { downloadCheckpoint, exportWeights, restoreCheckpoint } from '../run-actions';
 import { loadWeightsFile } from '../weights-actions';
 import { useStore } from '../store';
+import './export.css';
 
 function CommandLine() {
   const config = useStore((s) => s.config);

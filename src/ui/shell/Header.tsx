@@ -2,6 +2,7 @@
 import type { BackendChoice } from '../../shared/protocol';
 import { setBackend } from '../run-actions';
 import { useStore } from '../store';
+import './shell.css';
 
 const CHOICES: { value: BackendChoice; label: string }[] = [
   { value: 'auto', label: 'auto (fastest here)' },

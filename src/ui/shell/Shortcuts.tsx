@@ -4,6 +4,7 @@ import { importFiles } from '../dataset-actions';
 import { runState, stepRun, stopRun, toggleRun } from '../run-actions';
 import { useStore } from '../store';
 import { TABS } from './Tabs';
+import './shell.css';
 
 export const SHORTCUTS: [string, string][] = [
   ['Space', 'start / pause / resume training'],

@@ -1,6 +1,7 @@
 /** The tab bar (WAI-ARIA tabs: arrow keys move, Home/End jump). */
 import type { TabId } from '../settings';
 import { useStore } from '../store';
+import './shell.css';
 
 export const TABS: { id: TabId; label: string }[] = [
   { id: 'data', label: 'Data' },

@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { useStore } from '../store';
 import type { Toast } from '../store/ui';
+import './shell.css';
 
 function ToastItem({ t }: { t: Toast }) {
   const dismiss = useStore((s) => s.dismissToast);

@@ -13,6 +13,7 @@ import { ProgressPanel } from './ProgressPanel';
 import { RunAnnouncer } from './RunAnnouncer';
 import { RunControls } from './RunControls';
 import { ScheduleCharts } from './ScheduleCharts';
+import './train.css';
 
 const VIEWS = [
   { id: 'charts', label: 'Curves' },

@@ -4,6 +4,7 @@ import { useFileDrop } from '../common/use-file-drop';
 import { formatBytes } from '../format';
 import { useStore } from '../store';
 import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile, reloadWithHeads } from '../weights-actions';
+import './weights.css';
 
 function LoadProgress() {
   const l = useStore((s) => s.weightsLoading);
