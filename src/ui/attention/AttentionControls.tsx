@@ -1,6 +1,6 @@
 /** Inspector settings: what to compute (size, network, block) and how to draw it. */
 import { useState } from 'react';
-import type { AttentionSettings, ColormapName } from '../settings';
+import type { AttentionSettings, ColormapName } from '../store/settings';
 import { useStore } from '../store';
 import { COLORMAPS } from './HeatmapGrid';
 

@@ -1,8 +1,8 @@
 /** Attention tab: pick an image, choose what to compute and how to draw it, read the maps. */
 import { useEffect, useRef } from 'react';
-import { requestAttention } from '../attention-actions';
-import { queryPatch } from '../attention-view';
-import { download } from '../download';
+import { requestAttention } from './attention-actions';
+import { queryPatch } from './attention-view';
+import { download } from '../common/download';
 import { ModelSwitch } from '../common/ModelSwitch';
 import { useStore } from '../store';
 import { AttentionControls } from './AttentionControls';

@@ -6,9 +6,9 @@
 import { interpolateInferno, interpolateMagma, interpolateViridis } from 'd3';
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { AttentionResult, ImagePixels } from '../../shared/protocol';
-import { colormapLut, heatmapRgba, meanOverHeads, patchQuery, queryPatch, thresholdMasks } from '../attention-view';
-import { pixelsToCanvas } from '../image-decode';
-import type { ColormapName } from '../settings';
+import { colormapLut, heatmapRgba, meanOverHeads, patchQuery, queryPatch, thresholdMasks } from './attention-view';
+import { pixelsToCanvas } from '../data/image-decode';
+import type { ColormapName } from '../store/settings';
 
 export const COLORMAPS: Record<ColormapName, (t: number) => string> = {
   viridis: interpolateViridis,

@@ -7,10 +7,10 @@ import * as d3 from 'd3';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { headEntropies, headJaccard } from '../../shared/head-stats';
 import type { AttentionResult, PatchViewsResult } from '../../shared/protocol';
-import { modelPatch } from '../attention-actions';
-import { attentionSize } from '../attention-view';
+import { modelPatch } from './attention-actions';
+import { attentionSize } from './attention-view';
 import { useStore } from '../store';
-import { client } from '../worker-client';
+import { client } from '../worker/worker-client';
 
 const DISPLAY = 224;
 

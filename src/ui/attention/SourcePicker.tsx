@@ -1,6 +1,6 @@
 /** The image to inspect: any dataset image, or one dropped/picked only for inspection. */
 import { useRef } from 'react';
-import { inspectDatasetImage, inspectFile } from '../attention-actions';
+import { inspectDatasetImage, inspectFile } from './attention-actions';
 import { ImagePicker } from '../common/ImagePicker';
 import { useFileDrop } from '../common/use-file-drop';
 import { useStore } from '../store';

@@ -5,9 +5,9 @@
  */
 import { axisBottom, axisLeft, brushX, format, line, scaleLinear, select, type BrushBehavior } from 'd3';
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { seriesToCsv } from '../csv';
-import { download } from '../download';
-import { emaSmooth, lowerBound, minMaxDownsample, type Points } from '../series';
+import { seriesToCsv } from './csv';
+import { download } from '../common/download';
+import { emaSmooth, lowerBound, minMaxDownsample, type Points } from './series';
 import { standaloneSvg, svgToPng } from './chart-export';
 import { useWidth } from './hooks';
 import { chartSummary } from './summary';

@@ -3,7 +3,7 @@
  * step (the latest point, or the chart's step marker) and the range it has covered. The full data
  * stays in the chart's CSV export.
  */
-import { lowerBound } from '../series';
+import { lowerBound } from './series';
 
 /** How often a live summary of the training curves may speak: often enough to follow a run,
  *  rarely enough to leave time to read anything else. */

@@ -3,7 +3,7 @@
  * exist, switches between them: the one control for every view that reads a model.
  */
 import type { ModelSource } from '../../shared/protocol';
-import { inspectSource } from '../run-actions';
+import { inspectSource } from '../train/run-actions';
 import { useStore } from '../store';
 import './common.css';
 

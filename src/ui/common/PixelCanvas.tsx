@@ -1,7 +1,7 @@
 /** RGB pixels drawn into a canvas at their own resolution (CSS decides the displayed size). */
 import { useLayoutEffect, useRef, type CSSProperties } from 'react';
 import type { ImagePixels } from '../../shared/protocol';
-import { rgbToRgba } from '../image-decode';
+import { rgbToRgba } from '../data/image-decode';
 import './common.css';
 
 export function PixelCanvas({ image, label, style, className }: { image: ImagePixels; label: string; style?: CSSProperties; className?: string }) {

@@ -1,9 +1,9 @@
 /** Actions on the dataset: selection, removal, clear all (confirmed inline), demo, and what to do next. */
 import { useState } from 'react';
-import { inspectDatasetImage } from '../attention-actions';
-import { previewAugmentations } from '../augment-actions';
-import { clearAllImages, removeImages } from '../dataset-actions';
-import { loadDemo, SAMPLES_CREDITS_URL } from '../demo';
+import { inspectDatasetImage } from '../attention/attention-actions';
+import { previewAugmentations } from '../train/augment-actions';
+import { clearAllImages, removeImages } from './dataset-actions';
+import { loadDemo, SAMPLES_CREDITS_URL } from './demo';
 import { useStore } from '../store';
 import { visibleImages } from './Gallery';
 

@@ -1,9 +1,9 @@
 /** Drop files or folders, pick files or a folder, or paste: every way in ends in importFiles. */
 import { useRef } from 'react';
 import { useFileDrop } from '../common/use-file-drop';
-import { collectDropped, fromFileList, importFiles } from '../dataset-actions';
-import { ACCEPT_ATTRIBUTE, ACCEPTED_DESCRIPTION } from '../file-types';
-import { MAX_SIDE } from '../image-decode';
+import { collectDropped, fromFileList, importFiles } from './dataset-actions';
+import { ACCEPT_ATTRIBUTE, ACCEPTED_DESCRIPTION } from './file-types';
+import { MAX_SIDE } from './image-decode';
 
 export function DropZone() {
   const files = useRef<HTMLInputElement>(null);

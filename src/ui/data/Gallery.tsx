@@ -7,7 +7,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useSize } from '../charts/hooks';
 import { useStore, type Store } from '../store';
 import type { ImageMeta } from '../store/dataset';
-import { thumbUrl } from '../thumbs';
+import { thumbUrl } from './thumbs';
 
 const CELL = 112; // px, thumbnail + caption + gap
 const ROW = 132;

@@ -1,5 +1,5 @@
 /** Import progress (count / total, cancellable) and the files that were skipped, with reasons. */
-import { cancelImport } from '../dataset-actions';
+import { cancelImport } from './dataset-actions';
 import { useStore } from '../store';
 
 export function ImportStatus() {

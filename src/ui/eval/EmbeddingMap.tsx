@@ -5,10 +5,10 @@
  */
 import * as d3 from 'd3';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import { cancelEvaluation, embed, exportEmbeddingCsv, exportEmbeddingSvg, inspectRow, showNeighbors } from '../eval-actions';
-import { download } from '../download';
+import { cancelEvaluation, embed, exportEmbeddingCsv, exportEmbeddingSvg, inspectRow, showNeighbors } from './eval-actions';
+import { download } from '../common/download';
 import { useStore } from '../store';
-import { thumbUrl } from '../thumbs';
+import { thumbUrl } from '../data/thumbs';
 import { bounds, classColor, classShape, MARKER_EDGE, MARKER_EDGE_WIDTH, markerVertices, type MarkerShape } from './map-data';
 
 const HEIGHT = 480;

@@ -1,5 +1,5 @@
 /** Which features to extract (network, resolution, baselines), the extraction's progress and cancel. */
-import { cancelEvaluation, extractFeatures } from '../eval-actions';
+import { cancelEvaluation, extractFeatures } from './eval-actions';
 import { formatDuration } from './format';
 import { useStore } from '../store';
 

@@ -1,7 +1,7 @@
 /** k-NN accuracy under either rule, with the baselines on the same split, per class and as a confusion matrix. */
 import { useDeferredValue } from 'react';
 import type { FeatureSource, KnnReport, KnnRule } from '../../shared/protocol';
-import { evaluateKnnRules } from '../eval-actions';
+import { evaluateKnnRules } from './eval-actions';
 import { useStore } from '../store';
 import { confusionCell } from './confusion-colors';
 import { percent } from './format';

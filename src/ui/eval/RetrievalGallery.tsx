@@ -1,7 +1,7 @@
 /** The images nearest to a clicked one in feature space (cosine or Euclidean), with their distances. */
-import { inspectRow, showNeighbors } from '../eval-actions';
+import { inspectRow, showNeighbors } from './eval-actions';
 import { useStore } from '../store';
-import { thumbUrl } from '../thumbs';
+import { thumbUrl } from '../data/thumbs';
 
 export function RetrievalGallery() {
   const features = useStore((s) => s.features);

@@ -1,8 +1,8 @@
 /** Export tab: checkpoints, official-format weights, and the equivalent main_dino.py command. */
 import { useMemo, useRef, useState } from 'react';
-import { officialCommandLine } from '../official-cli';
-import { downloadCheckpoint, exportWeights, restoreCheckpoint } from '../run-actions';
-import { loadWeightsFile } from '../weights-actions';
+import { officialCommandLine } from './official-cli';
+import { downloadCheckpoint, exportWeights, restoreCheckpoint } from '../train/run-actions';
+import { loadWeightsFile } from '../weights/weights-actions';
 import { useStore } from '../store';
 import './export.css';
 

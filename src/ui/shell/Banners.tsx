@@ -1,5 +1,5 @@
 /** Run-level banners: divergence (with roll-back) and a run resumed after a reload. */
-import { restoreCheckpoint } from '../run-actions';
+import { restoreCheckpoint } from '../train/run-actions';
 import { useStore } from '../store';
 
 export function DivergedBanner() {

@@ -1,6 +1,6 @@
 /** App name, the backend in use and why, and the backend override. */
 import type { BackendChoice } from '../../shared/protocol';
-import { setBackend } from '../run-actions';
+import { setBackend } from '../train/run-actions';
 import { useStore } from '../store';
 import './shell.css';
 

@@ -1,7 +1,7 @@
 /** Keyboard shortcuts (ignored while typing in a field) and their help dialog. */
 import { useEffect, useRef } from 'react';
-import { importFiles } from '../dataset-actions';
-import { runState, stepRun, stopRun, toggleRun } from '../run-actions';
+import { importFiles } from '../data/dataset-actions';
+import { runState, stepRun, stopRun, toggleRun } from '../train/run-actions';
 import { useStore } from '../store';
 import { TABS } from './Tabs';
 import './shell.css';

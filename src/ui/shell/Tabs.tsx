@@ -1,5 +1,5 @@
 /** The tab bar (WAI-ARIA tabs: arrow keys move, Home/End jump). */
-import type { TabId } from '../settings';
+import type { TabId } from '../store/settings';
 import { useStore } from '../store';
 import './shell.css';
 

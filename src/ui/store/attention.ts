@@ -1,7 +1,7 @@
 /** Attention slice: the image under inspection, the inspector's settings and the last result. */
 import type { StateCreator } from 'zustand';
 import type { AttentionResult, ImagePixels } from '../../shared/protocol';
-import { defaultAttentionSettings, type AttentionSettings } from '../settings';
+import { defaultAttentionSettings, type AttentionSettings } from './settings';
 import type { Store } from './index';
 
 export interface AttentionSource {

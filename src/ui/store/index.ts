@@ -11,7 +11,7 @@ import { createMetricsSlice, type MetricsSlice } from './metrics';
 import { createRunSlice, type RunSlice } from './run';
 import { createUiSlice, type UiSlice } from './ui';
 import { createWeightsSlice, type WeightsSlice } from './weights';
-import type { Settings } from '../settings';
+import type { Settings } from './settings';
 
 export type Store = DatasetSlice & RunSlice & MetricsSlice & AttentionSlice & WeightsSlice & UiSlice & ExperimentSlice & EvaluateSlice;
 

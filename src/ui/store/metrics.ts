@@ -4,7 +4,7 @@
  */
 import type { StateCreator } from 'zustand';
 import { METRIC_FIELDS, type MetricField, type MetricRow } from '../../shared/protocol';
-import { ColumnTable, lowerBound } from '../series';
+import { ColumnTable, lowerBound } from '../charts/series';
 import type { Store } from './index';
 
 export interface MetricsSlice {

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import { runPresets, type RunConfig } from '../../shared/config';
 import type { BackendChoice, BackendInfo, Progress, Schedules } from '../../shared/protocol';
 import { setPath } from '../../shared/config-fields';
-import type { PresetName } from '../settings';
+import type { PresetName } from './settings';
 import type { Store } from './index';
 
 export interface KnnResult {

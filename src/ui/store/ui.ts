@@ -1,7 +1,7 @@
 /** UI slice: active tab, toasts, chart settings, augmentation preview. */
 import type { StateCreator } from 'zustand';
 import type { ImagePixels } from '../../shared/protocol';
-import type { TabId } from '../settings';
+import type { TabId } from './settings';
 import type { Store } from './index';
 
 export interface Toast {

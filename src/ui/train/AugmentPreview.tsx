@@ -1,8 +1,8 @@
 /** One multi-crop sample of an image with the current augmentation config, drawn by the worker. */
 import { useMemo } from 'react';
 import { validateConfig } from '../../shared/config';
-import { previewAugmentations } from '../augment-actions';
-import { issueLabels } from '../config-fields';
+import { previewAugmentations } from './augment-actions';
+import { issueLabels } from './config-fields';
 import { ImagePicker } from '../common/ImagePicker';
 import { PixelCanvas } from '../common/PixelCanvas';
 import { useStore } from '../store';

@@ -1,7 +1,7 @@
 /** Smoothing, zoom reset and the export of every metric as one CSV. */
 import { METRIC_FIELDS } from '../../shared/protocol';
-import { columnsToCsv } from '../csv';
-import { download } from '../download';
+import { columnsToCsv } from '../charts/csv';
+import { download } from '../common/download';
 import { useStore } from '../store';
 
 function exportAllMetrics(): void {

@@ -2,8 +2,8 @@
 import { useMemo } from 'react';
 import { LineChart } from '../charts/LineChart';
 import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
-import { COLLAPSE_RUNS, cancelCollapseExperiment, runCollapseExperiment } from '../collapse-experiment';
-import { isActive, startBlocker } from '../run-actions';
+import { COLLAPSE_RUNS, cancelCollapseExperiment, runCollapseExperiment } from './collapse-experiment';
+import { isActive, startBlocker } from './run-actions';
 import { useStore } from '../store';
 import type { ExperimentRun } from '../store/experiment';
 import { useRunK } from './MetricCharts';

@@ -1,5 +1,5 @@
 /** A plain-language warning when the entropy and KL curves show collapse. */
-import { detectCollapse } from '../collapse';
+import { detectCollapse } from './collapse';
 import { CHART_REDRAW_MS, useFrameThrottled } from '../charts/hooks';
 import { useRunK } from './MetricCharts';
 

@@ -3,9 +3,9 @@ import { useMemo } from 'react';
 import { runPresets, validateConfig } from '../../shared/config';
 import { MEMORY_BUDGET_BYTES, memoryRefusal, planMemory } from '../../shared/memory';
 import { getPath } from '../../shared/config-fields';
-import { FIELD_GROUPS, issuesByField } from '../config-fields';
-import { isActive } from '../run-actions';
-import type { PresetName } from '../settings';
+import { FIELD_GROUPS, issuesByField } from './config-fields';
+import { isActive } from './run-actions';
+import type { PresetName } from '../store/settings';
 import { useStore } from '../store';
 import { FieldInput } from './FieldInput';
 

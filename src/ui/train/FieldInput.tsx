@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useState } from 'react';
 import type { ConfigField } from '../../shared/config-fields';
-import { formatValue, paperDefault } from '../config-fields';
+import { formatValue, paperDefault } from './config-fields';
 
 interface Props {
   spec: ConfigField;

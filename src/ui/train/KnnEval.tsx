@@ -1,6 +1,6 @@
 /** Weighted k-NN accuracy of the teacher's CLS features: does the run learn useful features? */
 import { ModelSwitch } from '../common/ModelSwitch';
-import { evaluateKnn } from '../run-actions';
+import { evaluateKnn } from './run-actions';
 import { useStore } from '../store';
 import { KnnMonitor } from './KnnMonitor';
 

@@ -4,7 +4,7 @@
  * as the official code's eval_knn would be run on checkpoints; the points are charted beside the loss.
  */
 import { useEffect, useRef } from 'react';
-import { evaluateKnn } from '../run-actions';
+import { evaluateKnn } from './run-actions';
 import { useStore } from '../store';
 
 /** The epoch at which the next monitor point is due, given the last one (or null). */

@@ -1,5 +1,5 @@
 /** Where the run is: epoch, step, speed, ETA and the backend running it. */
-import { formatCount, formatDuration, formatParams } from '../format';
+import { formatCount, formatDuration, formatParams } from '../common/format';
 import type { MemoryReadout } from '../../shared/protocol';
 import { useStore } from '../store';
 

@@ -1,6 +1,6 @@
 /** Start / pause / resume / step / stop, with the reason Start is disabled and the shortcuts. */
 import { useStore } from '../store';
-import { isActive, pauseRun, resumeRun, startBlocker, startRun, stepRun, stopRun } from '../run-actions';
+import { isActive, pauseRun, resumeRun, startBlocker, startRun, stepRun, stopRun } from './run-actions';
 
 export function RunControls() {
   const state = useStore((s) => s.progress?.state ?? 'idle');

@@ -7,9 +7,9 @@
 import { useEffect, useMemo } from 'react';
 import { validateConfig } from '../../shared/config';
 import { LineChart, type ChartSeries } from '../charts/LineChart';
-import { issueLabels } from '../config-fields';
+import { issueLabels } from './config-fields';
 import { useFrameThrottled } from '../charts/hooks';
-import { isActive, planSchedules } from '../run-actions';
+import { isActive, planSchedules } from './run-actions';
 import { useStore } from '../store';
 
 /** Steps per epoch of the dataset: the last partial batch is dropped. */

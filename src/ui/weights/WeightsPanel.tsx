@@ -1,9 +1,9 @@
 /** Weights tab: load a .pth/.safetensors or a Hub model, and read what the worker recognised. */
 import { useRef, useState } from 'react';
 import { useFileDrop } from '../common/use-file-drop';
-import { formatBytes } from '../format';
+import { formatBytes } from '../common/format';
 import { useStore } from '../store';
-import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile, reloadWithHeads } from '../weights-actions';
+import { WEIGHT_EXTENSIONS, acceptPendingWeights, adoptArchitecture, cancelDownload, loadFromHub, loadWeightsFile, reloadWithHeads } from './weights-actions';
 import './weights.css';
 
 function LoadProgress() {

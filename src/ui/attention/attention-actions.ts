@@ -1,11 +1,11 @@
 /** Choosing the image to inspect and asking the worker for its attention maps. */
-import type { ImagePixels } from '../shared/protocol';
+import type { ImagePixels } from '../../shared/protocol';
 import { attentionSize } from './attention-view';
-import { readPixels } from './dataset-db';
-import { decodeImage } from './image-decode';
-import { ImageImportError } from './image-header';
-import { useStore } from './store';
-import { client } from './worker-client';
+import { readPixels } from '../data/dataset-db';
+import { decodeImage } from '../data/image-decode';
+import { ImageImportError } from '../data/image-header';
+import { useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 /** Images dropped only for inspection keep more detail than dataset images. */
 const INSPECT_MAX_SIDE = 512;

@@ -4,9 +4,9 @@
  * added falls back to its default instead of breaking the app. Only valid configs are written,
  * and what is read is validated again (storage can hold anything an older version wrote).
  */
-import { runPresets, validateConfig, type RunConfig } from '../shared/config';
-import type { BackendChoice } from '../shared/protocol';
-import { fieldLabel } from './config-fields';
+import { runPresets, validateConfig, type RunConfig } from '../../shared/config';
+import type { BackendChoice } from '../../shared/protocol';
+import { fieldLabel } from '../train/config-fields';
 
 export type PresetName = keyof typeof runPresets;
 export type TabId = 'data' | 'train' | 'attention' | 'weights' | 'export' | 'evaluate';

@@ -3,15 +3,15 @@
  * gallery -> worker) without freezing the page, removing and clearing, and feeding the stored
  * dataset to the worker at start-up.
  */
-import type { DatasetImage } from '../shared/protocol';
+import type { DatasetImage } from '../../shared/protocol';
 import { clearDataset, deleteImages, putImages, readAllMeta, readPixelsMany, type StoredImage } from './dataset-db';
 import { classifyFile, isSystemFile, labelFromPath, skipMessage, UNDECODABLE } from './file-types';
 import { decodeImage } from './image-decode';
 import { ImageImportError } from './image-header';
-import { useStore } from './store';
-import type { ImageMeta } from './store/dataset';
+import { useStore } from '../store';
+import type { ImageMeta } from '../store/dataset';
 import { forgetThumb, setThumb } from './thumbs';
-import { client } from './worker-client';
+import { client } from '../worker/worker-client';
 
 /** A file plus its path inside a dropped or picked folder ("cats/a.jpg"), for the label. */
 export interface Incoming {

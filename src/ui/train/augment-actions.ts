@@ -1,8 +1,8 @@
 /** Augmentation preview: the worker draws one multi-crop sample of an image with the current config. */
-import { validateConfig } from '../shared/config';
-import { readPixels } from './dataset-db';
-import { useStore } from './store';
-import { client } from './worker-client';
+import { validateConfig } from '../../shared/config';
+import { readPixels } from '../data/dataset-db';
+import { useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 export async function previewAugmentations(imageId: string): Promise<void> {
   const s = useStore.getState();

@@ -4,8 +4,8 @@
  * the "paper" value shown next to each is read from the official preset (the ViT-S/16 recipe of
  * facebookresearch/dino), so it cannot drift from config.ts.
  */
-import { runPresets, type ConfigIssue } from '../shared/config';
-import { configField, getPath, type ConfigField } from '../shared/config-fields';
+import { runPresets, type ConfigIssue } from '../../shared/config';
+import { configField, getPath, type ConfigField } from '../../shared/config-fields';
 
 export interface FieldGroup {
   id: 'model' | 'head' | 'augment' | 'optim' | 'loss' | 'run';

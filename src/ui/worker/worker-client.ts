@@ -3,7 +3,7 @@
  * the first command, posts typed commands (typed arrays transferred), turns request/response
  * commands into promises matched by `requestId`, and hands every event to the store.
  */
-import { transferables, type WorkerCommand, type WorkerEvent } from '../shared/protocol';
+import { transferables, type WorkerCommand, type WorkerEvent } from '../../shared/protocol';
 import { applyEvent } from './events';
 
 /** The part of `Worker` the client uses (a fake can stand in for it in tests). */
@@ -141,6 +141,6 @@ export class WorkerClient {
 
 /** The app's client: the real worker, events into the store. */
 export const client = new WorkerClient(
-  () => new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
+  () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
   applyEvent,
 );

@@ -5,8 +5,8 @@
  * flags are written for the first, and a note for each of the others whose value differs from the
  * official recipe, saying what to change in the official source.
  */
-import { runPresets, type RunConfig, type ViTConfig } from '../shared/config';
-import { CONFIG_FIELDS, getPath, type ConfigField } from '../shared/config-fields';
+import { runPresets, type RunConfig, type ViTConfig } from '../../shared/config';
+import { CONFIG_FIELDS, getPath, type ConfigField } from '../../shared/config-fields';
 
 export interface OfficialCommand {
   command: string;

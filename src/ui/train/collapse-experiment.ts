@@ -3,10 +3,10 @@
  * same seed and config except centering/sharpening, their teacher entropy and KL side by side.
  * The UI drives it through the ordinary protocol: configure, start, wait for N steps, stop, next.
  */
-import type { RunConfig } from '../shared/config';
-import { useStore } from './store';
-import type { ExperimentRun } from './store/experiment';
-import { client } from './worker-client';
+import type { RunConfig } from '../../shared/config';
+import { useStore } from '../store';
+import type { ExperimentRun } from '../store/experiment';
+import { client } from '../worker/worker-client';
 
 export const COLLAPSE_RUNS: { key: ExperimentRun['key']; title: string; centering: boolean; sharpening: boolean }[] = [
   { key: 'no-centering', title: 'Sharpening only (centering off)', centering: false, sharpening: true },

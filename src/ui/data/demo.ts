@@ -2,11 +2,11 @@
  * The built-in demo dataset: four photos (scikit-image samples, for the attention inspector) and a
  * labelled Fashion-MNIST subset (28 x 28 grayscale, replicated to RGB, class names as labels).
  */
-import type { ImagePixels } from '../shared/protocol';
+import type { ImagePixels } from '../../shared/protocol';
 import { addRecords, forgetDemoDismissal, yieldToPage } from './dataset-actions';
 import type { StoredImage } from './dataset-db';
 import { decodeImage, thumbnailOfPixels } from './image-decode';
-import { useStore } from './store';
+import { useStore } from '../store';
 
 const base = import.meta.env.BASE_URL;
 export const SAMPLE_PHOTOS = ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg'];

@@ -1,9 +1,9 @@
 /** The Evaluate tab's actions: extract features, score k-NN, draw a map, find neighbours, export. */
-import { download } from './download';
-import { embeddingToCsv, embeddingToSvg } from './eval/map-data';
-import { inspectDatasetImage } from './attention-actions';
-import { useStore } from './store';
-import { client } from './worker-client';
+import { download } from '../common/download';
+import { embeddingToCsv, embeddingToSvg } from './map-data';
+import { inspectDatasetImage } from '../attention/attention-actions';
+import { useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 export async function extractFeatures(): Promise<void> {
   const s = useStore.getState();

@@ -1,7 +1,7 @@
 /** Loading weights from a dropped file or the Hugging Face Hub, and adopting their architecture. */
 import { MAX_HUB_CONFIG_BYTES, fetchWithProgress, hfFileUrl, hfHttpError, parseModelId, readHfConfig } from './huggingface';
-import { useStore } from './store';
-import { client } from './worker-client';
+import { useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 export const WEIGHT_EXTENSIONS = ['.pth', '.pt', '.safetensors', '.ckpt', '.bin'];
 

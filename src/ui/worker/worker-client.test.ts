@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkerCommand, WorkerEvent } from '../shared/protocol';
+import type { WorkerCommand, WorkerEvent } from '../../shared/protocol';
 import { WorkerClient, type WorkerLike } from './worker-client';
 
 /** Records posted commands; `emit` plays the worker's side. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ImageImportError, MAX_IMAGE_PIXELS, checkImageSize, readImageSize } from './image-header';
 
-const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/samples');
+const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public/samples');
 
 /** The first bytes of a PNG declaring `w` x `h` (no pixel data needed to read the size). */
 function pngHeader(w: number, h: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../shared/protocol';
+import type { Progress } from '../../shared/protocol';
 import { applyEvent } from './events';
-import { useStore } from './store';
+import { useStore } from '../store';
 
 const progress = (state: Progress['state'], step: number): Progress => ({
   state, step, totalSteps: 100, epoch: 0, epochs: 1, stepsPerEpoch: 100, imagesPerSec: 0, msPerStep: 0, etaSeconds: null,

@@ -1,7 +1,7 @@
 /** Worker events into the store: one exhaustive switch over the protocol's event union. */
-import { runPresets } from '../shared/config';
-import type { WorkerEvent } from '../shared/protocol';
-import { useStore } from './store';
+import { runPresets } from '../../shared/config';
+import type { WorkerEvent } from '../../shared/protocol';
+import { useStore } from '../store';
 
 export function applyEvent(event: WorkerEvent, answered: boolean): void {
   const s = useStore.getState();

@@ -1,9 +1,9 @@
 /** Training commands from buttons and shortcuts: what each means depends on the run state. */
-import { validateConfig, type RunConfig } from '../shared/config';
-import type { BackendChoice, ModelSource, RunState } from '../shared/protocol';
-import { download } from './download';
-import { useStore } from './store';
-import { client } from './worker-client';
+import { validateConfig, type RunConfig } from '../../shared/config';
+import type { BackendChoice, ModelSource, RunState } from '../../shared/protocol';
+import { download } from '../common/download';
+import { useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 const ACTIVE: RunState[] = ['running', 'paused'];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runPresets, validateConfig } from '../shared/config';
-import { getPath, setPath } from '../shared/config-fields';
+import { runPresets, validateConfig } from '../../shared/config';
+import { getPath, setPath } from '../../shared/config-fields';
 import { FIELD_GROUPS, issuesByField, paperDefault } from './config-fields';
 
 describe('config fields', () => {

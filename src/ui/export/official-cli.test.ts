@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPresets } from '../shared/config';
+import { runPresets } from '../../shared/config';
 import { officialCommandLine } from './official-cli';
 
 /** Flag -> value of a generated command. */

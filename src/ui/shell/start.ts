@@ -2,11 +2,11 @@
  * Start-up: restore settings, start the worker with the chosen backend, feed it the stored
  * dataset (or load the demo on a first visit), and keep settings saved as they change.
  */
-import { restoreDataset } from './dataset-actions';
-import { demoImportInterrupted, loadDemo } from './demo';
-import { loadSettings, persistable, saveSettings } from './settings';
-import { applySettings, settingsOf, useStore } from './store';
-import { client } from './worker-client';
+import { restoreDataset } from '../data/dataset-actions';
+import { demoImportInterrupted, loadDemo } from '../data/demo';
+import { loadSettings, persistable, saveSettings } from '../store/settings';
+import { applySettings, settingsOf, useStore } from '../store';
+import { client } from '../worker/worker-client';
 
 /**
  * A handle for automation and the browser console (`window.dinolab`): the store and the worker

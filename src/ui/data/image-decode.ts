@@ -5,7 +5,7 @@
  * header first (image-header.ts: too large an image is refused without a decode), and decodes
  * share a DecodeLimiter (decode-limit.ts).
  */
-import type { ImagePixels } from '../shared/protocol';
+import type { ImagePixels } from '../../shared/protocol';
 import { DecodeLimiter } from './decode-limit';
 import { HEADER_BYTES, checkImageSize, readImageSize } from './image-header';
 
