@@ -20,6 +20,8 @@ interface PendingMetrics {
   step: number;
   epoch: number;
   values: tf.Tensor; // [loss, teacherEntropy, centerNorm]
+  /** The schedule values this step was given (what the charts' "applied" line shows). */
+  applied: { lr: number; wd: number; momentum: number; teacherTemp: number };
 }
 
 export class DinoRun {
@@ -82,15 +84,16 @@ export class DinoRun {
     const epoch = this.epoch;
     const indices = this.batchIndices(it, store.count);
     const { globals, locals } = multiCrop(store, indices, this.config.augment, this.rng);
+    const applied = { lr: this.schedules.lr[it], wd: this.schedules.wd[it], momentum: this.schedules.momentum[it], teacherTemp: this.schedules.teacherTemp[epoch] };
     const out = dinoStep(
       this.model,
       globals,
       locals,
       {
-        lr: this.schedules.lr[it],
-        weightDecay: this.schedules.wd[it],
-        momentum: this.schedules.momentum[it],
-        teacherTemp: this.schedules.teacherTemp[epoch],
+        lr: applied.lr,
+        weightDecay: applied.wd,
+        momentum: applied.momentum,
+        teacherTemp: applied.teacherTemp,
         studentTemp: t.studentTemp,
         epoch,
         freezeLastLayer: t.freezeLastLayer,
@@ -105,7 +108,7 @@ export class DinoRun {
     locals?.dispose();
     const values = tf.tidy(() => tf.stack([out.loss, out.teacherEntropy, out.centerNorm]));
     for (const s of [out.loss, out.teacherEntropy, out.centerNorm, out.nClipped]) s.dispose();
-    this.pending.push({ step: it, epoch, values });
+    this.pending.push({ step: it, epoch, values, applied });
     this.step++;
   }
 
@@ -133,10 +136,7 @@ export class DinoRun {
         teacherEntropy: ent,
         kl: loss - ent,
         centerNorm: data[3 * i + 2],
-        lr: this.schedules.lr[p.step],
-        wd: this.schedules.wd[p.step],
-        momentum: this.schedules.momentum[p.step],
-        teacherTemp: this.schedules.teacherTemp[p.epoch],
+        ...p.applied,
         msPerStep,
         imagesPerSec: msPerStep > 0 ? (1000 * this.config.train.batchSize) / msPerStep : NaN,
         numTensors: mem.numTensors,
