@@ -2,6 +2,7 @@
  *  a value passed on at most every so often. */
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { useStore, type Store } from '../store';
+import { Spacing } from './spacing';
 
 /** Content size of an element, updated on resize. */
 export function useSize<T extends HTMLElement>(): [RefObject<T | null>, { width: number; height: number }] {
@@ -68,16 +69,17 @@ export const CHART_REDRAW_MS = 250;
  */
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
-  const last = useRef(-Infinity);
+  const spacing = useRef<Spacing | null>(null);
+  if (spacing.current?.ms !== ms) spacing.current = new Spacing(ms);
+  const mounted = useRef(false);
+  // Runs in the commit that put `shown` on the page, so the interval counts from there.
+  useLayoutEffect(() => {
+    if (mounted.current) spacing.current?.shown(performance.now());
+    mounted.current = true;
+  }, [shown]);
   useEffect(() => {
     if (Object.is(value, shown)) return;
-    const timer = setTimeout(
-      () => {
-        last.current = performance.now();
-        setShown(value);
-      },
-      Math.max(0, last.current + ms - performance.now()),
-    );
+    const timer = setTimeout(() => setShown(value), spacing.current?.delay(performance.now()) ?? 0);
     return () => clearTimeout(timer);
   }, [value, shown, ms]);
   return shown;
