@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultAugment, defaultTrain, type RunConfig } from '../src/shared/config';
+import { defaultTrain, type RunConfig } from '../src/shared/config';
+import { fromOfficial } from '../src/shared/config-fields';
 
 /** The repository root (bench-results/ and the default --bench-dir are found from it). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,76 +168,33 @@ export function readJson<T>(file: string, what: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-/** The RunConfig that fashion-bench.json defines, field by field; `epochs` overrides train.epochs. */
+/**
+ * The RunConfig that fashion-bench.json defines; `epochs` overrides train.epochs. Each field is read
+ * under its official name (src/shared/config-fields.ts); only the keys the definition spells
+ * otherwise are named here.
+ */
 export function benchConfig(def: BenchDef, seed: number, epochs: number, resize: Args['resize']): RunConfig {
   const { aug, model, head, train } = def;
   if (train.world_size !== 1) throw new Error(`world_size ${train.world_size} is not supported (one process)`);
   if (head.use_bn) throw new Error('head.use_bn is not supported');
   if (aug.solarize_threshold !== 128) throw new Error(`solarize threshold ${aug.solarize_threshold}: the engine uses 128`);
+  const record = (o: object) => o as Record<string, unknown>;
   return {
-    model: {
-      patchSize: model.patch_size,
-      imgSize: model.img_size[0],
-      embedDim: model.embed_dim,
-      depth: model.depth,
-      numHeads: model.num_heads,
-      mlpRatio: model.mlp_ratio,
-      qkvBias: model.qkv_bias,
-      lnEps: model.ln_eps,
-    },
-    head: {
-      outDim: head.out_dim,
-      hiddenDim: head.hidden_dim,
-      bottleneckDim: head.bottleneck_dim,
-      nlayers: head.nlayers,
-      normLastLayer: head.norm_last_layer,
-    },
-    augment: {
-      ...defaultAugment,
-      globalSize: aug.global_size,
-      localSize: aug.local_size,
-      nLocalCrops: aug.local_crops_number,
-      globalScale: aug.global_crops_scale,
-      localScale: aug.local_crops_scale,
-      ratio: aug.random_resized_crop_ratio,
-      flipP: aug.flip_p,
-      jitterP: aug.color_jitter_p,
-      brightness: aug.color_jitter.brightness,
-      contrast: aug.color_jitter.contrast,
-      saturation: aug.color_jitter.saturation,
-      hue: aug.color_jitter.hue,
-      grayscaleP: aug.grayscale_p,
-      blurP: [aug.blur_p_global1, aug.blur_p_global2, aug.blur_p_local],
-      // PIL's GaussianBlur(radius) takes the standard deviation; the engine's blurSigma is that sigma.
-      blurSigma: aug.blur_radius,
-      solarizeP: aug.solarize_p_global2,
-      // The benchmark says "bicubic (PIL)"; --resize bilinear reproduces runs made before dinolab had it.
-      bicubic: resize === 'bicubic' && /bicubic/i.test(String(aug.interpolation ?? 'bicubic')),
-      mean: aug.mean,
-      std: aug.std,
-    },
-    train: {
-      ...defaultTrain,
-      epochs,
-      batchSize: train.batch_size_per_gpu,
-      lr: train.lr, // DinoRun's buildSchedules applies the linear scaling lr * batch / 256
-      minLr: train.min_lr,
-      warmupEpochs: train.warmup_epochs,
-      weightDecay: train.weight_decay,
-      weightDecayEnd: train.weight_decay_end,
-      momentumTeacher: train.momentum_teacher,
-      clipGrad: train.clip_grad,
-      freezeLastLayer: train.freeze_last_layer,
-      warmupTeacherTemp: train.warmup_teacher_temp,
-      teacherTemp: train.teacher_temp,
-      warmupTeacherTempEpochs: train.warmup_teacher_temp_epochs,
-      studentTemp: train.student_temp,
-      centerMomentum: train.center_momentum,
-      dropPathRate: model.drop_path_rate_student,
-      centering: true,
-      sharpening: true,
-    },
+    model: fromOfficial('model', record(model), { names: { imgSize: null }, defaults: { imgSize: model.img_size[0] } }),
+    head: fromOfficial('head', record(head)),
+    augment: fromOfficial('augment', { ...aug, ...aug.color_jitter }, {
+      // PIL's GaussianBlur(radius) takes the standard deviation: the benchmark's blur_radius is blurSigma.
+      names: { ratio: 'random_resized_crop_ratio', blurSigma: 'blur_radius', solarizeP: 'solarize_p_global2', blurP: null, bicubic: null },
+      defaults: {
+        blurP: [aug.blur_p_global1, aug.blur_p_global2, aug.blur_p_local],
+        // The benchmark says "bicubic (PIL)"; --resize bilinear reproduces runs made before dinolab had it.
+        bicubic: resize === 'bicubic' && /bicubic/i.test(String(aug.interpolation ?? 'bicubic')),
+      },
+    }),
+    // lr is the base rate: DinoRun's buildSchedules applies the linear scaling lr * batch / 256.
+    train: fromOfficial('train', { ...train, epochs, drop_path_rate: model.drop_path_rate_student }, {
+      defaults: { centering: true, sharpening: true, metricsEvery: defaultTrain.metricsEvery, checkpointEvery: defaultTrain.checkpointEvery },
+    }),
     seed,
   };
 }
-
