@@ -9,21 +9,20 @@ import { cancelEvaluation, embed, exportEmbeddingCsv, exportEmbeddingSvg, inspec
 import { download } from '../common/download';
 import { useStore } from '../store';
 import { thumbUrl } from '../data/thumbs';
-import { bounds, classColor, classShape, MARKER_EDGE, MARKER_EDGE_WIDTH, markerVertices, type MarkerShape } from './map-data';
+import { bounds, classColor, classShape, MARKER_EDGE, MARKER_EDGE_WIDTH, markerVertices, unitPolygon } from './map-data';
 
 const HEIGHT = 480;
 const MARGIN = 12;
 
-/** Adds a marker to the canvas's current path. */
-function tracePoint(ctx: CanvasRenderingContext2D, shape: MarkerShape, x: number, y: number, r: number): void {
-  const v = markerVertices(shape, x, y, r);
-  if (!v) {
+/** Adds a marker to the canvas's current path; allocates nothing (thousands per t-SNE frame). */
+function tracePoint(ctx: CanvasRenderingContext2D, polygon: ReturnType<typeof unitPolygon>, x: number, y: number, r: number): void {
+  if (!polygon) {
     ctx.moveTo(x + r, y);
     ctx.arc(x, y, r, 0, 2 * Math.PI);
     return;
   }
-  ctx.moveTo(v[0], v[1]);
-  for (let i = 2; i < v.length; i += 2) ctx.lineTo(v[i], v[i + 1]);
+  ctx.moveTo(x + polygon[0][0] * r, y + polygon[0][1] * r);
+  for (let i = 1; i < polygon.length; i++) ctx.lineTo(x + polygon[i][0] * r, y + polygon[i][1] * r);
   ctx.closePath();
 }
 
@@ -97,11 +96,16 @@ export function EmbeddingMap() {
     }
     ctx.strokeStyle = MARKER_EDGE;
     ctx.lineWidth = MARKER_EDGE_WIDTH;
+    // The scales are linear: x = ax * cx + bx, read once instead of called per point.
+    const ax = scales.x(1) - scales.x(0);
+    const bx = scales.x(0);
+    const ay = scales.y(1) - scales.y(0);
+    const by = scales.y(0);
     for (const [label, rows] of byClass) {
-      const shape = classShape(label);
+      const polygon = unitPolygon(classShape(label));
       ctx.fillStyle = classColor(label);
       ctx.beginPath();
-      for (const i of rows) tracePoint(ctx, shape, scales.x(coords[2 * i]), scales.y(coords[2 * i + 1]), r);
+      for (const i of rows) tracePoint(ctx, polygon, ax * coords[2 * i] + bx, ay * coords[2 * i + 1] + by, r);
       ctx.fill();
       ctx.stroke();
     }

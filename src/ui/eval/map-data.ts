@@ -36,10 +36,14 @@ const POLYGONS: Record<Exclude<MarkerShape, 'circle'>, [number, number][]> = {
   'triangle-down': [[0, 1.55], [1.35, -0.78], [-1.35, -0.78]],
 };
 
+/** A marker's polygon at unit radius, [dx, dy] per vertex; null for a circle. */
+export function unitPolygon(shape: MarkerShape): readonly (readonly [number, number])[] | null {
+  return shape === 'circle' ? null : POLYGONS[shape];
+}
+
 /** The vertices of a marker of radius r at (x, y), flat [x0, y0, x1, y1, ...]; null for a circle. */
 export function markerVertices(shape: MarkerShape, x: number, y: number, r: number): number[] | null {
-  if (shape === 'circle') return null;
-  return POLYGONS[shape].flatMap(([dx, dy]) => [x + dx * r, y + dy * r]);
+  return unitPolygon(shape)?.flatMap(([dx, dy]) => [x + dx * r, y + dy * r]) ?? null;
 }
 
 /** The thin edge of every marker: the palette's light colours (sand, cyan, grey) stand out from a white ground. */
