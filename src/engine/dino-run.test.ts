@@ -97,6 +97,47 @@ describe('DinoRun', () => {
     store.dispose();
   });
 
+  it('frees what a step built when a later micro-batch fails, and leaves the weights as they were', async () => {
+    const cfg: RunConfig = { ...config, train: { ...config.train, batchSize: 4 } };
+    const store = new ImageStore();
+    store.add(images(8));
+    const run = new DinoRun(cfg, store.count);
+    run.microBatch = 2;
+    run.runStep(store);
+    await run.flushMetrics();
+    // Count a step's Erf calls (GELU on cpu, forward only), then fail the next step at its last
+    // one: the second micro-batch's forward, with the first one's loss and gradients held.
+    const erf = tf.getKernel('Erf', 'cpu')!;
+    let calls = 0;
+    let failAt = Infinity;
+    tf.unregisterKernel('Erf', 'cpu');
+    tf.registerKernel({
+      ...erf,
+      kernelFunc: (args) => {
+        if (++calls === failAt) throw new Error('injected failure');
+        return erf.kernelFunc(args);
+      },
+    });
+    try {
+      run.runStep(store);
+      await run.flushMetrics();
+      failAt = calls;
+      calls = 0;
+      const before = tf.memory().numTensors;
+      const param = run.model.student[run.model.trainable[0]];
+      const weights = await param.data();
+      expect(() => run.runStep(store)).toThrow('injected failure');
+      expect(calls).toBe(failAt);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(await param.data()).toEqual(weights);
+    } finally {
+      tf.unregisterKernel('Erf', 'cpu');
+      tf.registerKernel(erf);
+    }
+    run.dispose();
+    store.dispose();
+  });
+
   it('trains in micro-batches exactly as with the whole batch, without leaking', async () => {
     // Stochastic depth on (nano's 0.1), so the masks must follow their images into each micro-batch.
     const cfg: RunConfig = { ...config, train: { ...config.train, batchSize: 4, dropPathRate: 0.3 } };

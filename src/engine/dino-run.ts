@@ -85,27 +85,31 @@ export class DinoRun {
     const indices = this.batchIndices(it, store.count);
     const { globals, locals } = multiCrop(store, indices, this.config.augment, this.rng);
     const applied = { lr: this.schedules.lr[it], wd: this.schedules.wd[it], momentum: this.schedules.momentum[it], teacherTemp: this.schedules.teacherTemp[epoch] };
-    const out = dinoStep(
-      this.model,
-      globals,
-      locals,
-      {
-        lr: applied.lr,
-        weightDecay: applied.wd,
-        momentum: applied.momentum,
-        teacherTemp: applied.teacherTemp,
-        studentTemp: t.studentTemp,
-        epoch,
-        freezeLastLayer: t.freezeLastLayer,
-        clipGrad: t.clipGrad,
-        centerMomentum: t.centerMomentum,
-        centering: t.centering,
-        dropPathRate: t.dropPathRate,
-      },
-      { rng: this.rng, microBatch: this.microBatch },
-    );
-    globals.dispose();
-    locals?.dispose();
+    let out: ReturnType<typeof dinoStep>;
+    try {
+      out = dinoStep(
+        this.model,
+        globals,
+        locals,
+        {
+          lr: applied.lr,
+          weightDecay: applied.wd,
+          momentum: applied.momentum,
+          teacherTemp: applied.teacherTemp,
+          studentTemp: t.studentTemp,
+          epoch,
+          freezeLastLayer: t.freezeLastLayer,
+          clipGrad: t.clipGrad,
+          centerMomentum: t.centerMomentum,
+          centering: t.centering,
+          dropPathRate: t.dropPathRate,
+        },
+        { rng: this.rng, microBatch: this.microBatch },
+      );
+    } finally {
+      globals.dispose();
+      locals?.dispose();
+    }
     const values = tf.tidy(() => tf.stack([out.loss, out.teacherEntropy, out.centerNorm]));
     for (const s of [out.loss, out.teacherEntropy, out.centerNorm, out.nClipped]) s.dispose();
     this.pending.push({ step: it, epoch, values, applied });

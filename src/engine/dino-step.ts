@@ -128,9 +128,108 @@ export interface StepOptions {
   microBatch?: number;
 }
 
+interface StudentPass {
+  /** The loss of the whole batch (the micro-batches' weighted sum). */
+  loss: tf.Scalar;
+  /** Summed gradients, by variable name. */
+  byVarName: Record<string, tf.Tensor>;
+  /** With `trace`: the student head's outputs, one tensor per micro-batch. */
+  studentParts: tf.Tensor2D[];
+}
+
+/**
+ * The student's forward and backward over the batch, in micro-batches of `chunk` images. On a
+ * failure (a later micro-batch can fail while the earlier ones' gradients are held) it frees what
+ * it built and rethrows; the caller's tensors are left to the caller.
+ */
+function studentPass(
+  m: DinoModel,
+  globals: tf.Tensor4D,
+  locals: tf.Tensor4D | null,
+  teacherOutput: tf.Tensor2D,
+  masksG: DropPathMasks,
+  masksL: DropPathMasks,
+  hp: StepHyper,
+  chunk: number,
+  trace: boolean,
+): StudentPass {
+  const B = globals.shape[0] / 2;
+  const nLocal = locals ? locals.shape[0] / B : 0;
+  const varList = m.trainable.map((n) => m.student[n]);
+  const studentParts: tf.Tensor2D[] = [];
+  let loss: tf.Scalar | null = null;
+  const byVarName: Record<string, tf.Tensor> = {};
+  try {
+    for (let i0 = 0; i0 < B; i0 += chunk) {
+      const b = Math.min(chunk, B - i0);
+      const whole = b === B;
+      const part = <T extends tf.Tensor>(t: T, crops: number): T => (whole ? t : imagesOf(t, crops, B, i0, b));
+      const g = part(globals, 2);
+      const l = locals ? part(locals, nLocal) : null;
+      const target = part(teacherOutput, 2);
+      const mG = masksG.map((t) => t && part(t, 2));
+      const mL = masksL.map((t) => t && part(t, nLocal));
+      let value: tf.Scalar;
+      let grads: tf.NamedTensorMap;
+      try {
+        ({ value, grads } = tf.variableGrads(() => {
+          const feats = [vitForward(m.student, m.vit, g, { dropPath: mG, clsOnly: true }).cls!];
+          if (l) feats.push(vitForward(m.student, m.vit, l, { dropPath: mL, clsOnly: true }).cls!);
+          const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
+          const r = dinoLoss({
+            student: out,
+            teacher: target,
+            center: hp.centering ? m.center : null,
+            studentTemp: hp.studentTemp,
+            teacherTemp: hp.teacherTemp,
+          });
+          if (trace) studentParts.push(tf.keep(out));
+          // The loss is a mean over the batch's images: each micro-batch carries its share b / B.
+          return (whole ? r.loss : tf.mul(r.loss, b / B)) as tf.Scalar;
+        }, varList));
+      } finally {
+        if (!whole) [g, l, target, ...mG, ...mL].forEach((t) => t?.dispose());
+      }
+      if (loss) {
+        const sum = tf.add(loss, value) as tf.Scalar;
+        loss.dispose();
+        value.dispose();
+        loss = sum;
+      } else loss = value;
+      for (const [vn, gr] of Object.entries(grads)) {
+        const acc = byVarName[vn];
+        if (acc) {
+          byVarName[vn] = tf.add(acc, gr);
+          acc.dispose();
+          gr.dispose();
+        } else byVarName[vn] = gr;
+      }
+    }
+  } catch (e) {
+    [loss, ...Object.values(byVarName), ...studentParts].forEach((t) => t?.dispose());
+    freeAbandonedTape();
+    throw e;
+  }
+  return { loss: loss!, byVarName, studentParts };
+}
+
+/**
+ * tfjs 4.22 frees the tensors its gradient tape saved for the backward pass only after a backward
+ * pass; when the forward throws, they stay on the abandoned tape (hundreds of activations) and the
+ * next gradient call starts a new tape without them. This frees them.
+ */
+function freeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) node.saved?.forEach((t) => t.dispose());
+  state.activeTape = null;
+}
+
 /**
  * Runs one iteration in place on `m`. `globals` is (2B, 3, S, S) crop-major, `locals` is
- * (nLocal*B, 3, L, L) or null. Returns scalars (caller owns them; read them back lazily).
+ * (nLocal*B, 3, L, L) or null. Returns scalars (caller owns them; read them back lazily). If it
+ * throws, it has freed what it built and left `m` unchanged (the weights change only after the
+ * student's last micro-batch).
  */
 export function dinoStep(
   m: DinoModel,
@@ -145,59 +244,27 @@ export function dinoStep(
 
   // ---- teacher: global crops only, no gradient ------------------------------------------
   const teacherOutput = tf.tidy(() => dinoHead(m.teacher, m.head, vitForward(m.teacher, m.vit, globals, { clsOnly: true }).cls!));
-  // The targets of the whole batch, for the entropy (the loss makes the same ones per micro-batch).
-  const probs = tf.tidy(() => teacherTargets(teacherOutput, hp.centering ? m.center : null, hp.teacherTemp));
-
-  // ---- student: all crops, crops of one size batched together ---------------------------
-  const rates = dropPathRates(hp.dropPathRate, m.vit.depth);
-  const masksG = dropPathMasks(rates, globals.shape[0], rng);
-  const masksL = locals ? dropPathMasks(rates, locals.shape[0], rng) : [];
-  const chunk = opts.microBatch !== undefined && opts.microBatch >= 1 ? Math.min(Math.floor(opts.microBatch), B) : B;
-  const varList = m.trainable.map((n) => m.student[n]);
-  const studentParts: tf.Tensor2D[] = [];
-  let loss: tf.Scalar | null = null;
-  const byVarName: Record<string, tf.Tensor> = {};
-  for (let i0 = 0; i0 < B; i0 += chunk) {
-    const b = Math.min(chunk, B - i0);
-    const whole = b === B;
-    const part = <T extends tf.Tensor>(t: T, crops: number): T => (whole ? t : imagesOf(t, crops, B, i0, b));
-    const g = part(globals, 2);
-    const l = locals ? part(locals, nLocal) : null;
-    const target = part(teacherOutput, 2);
-    const mG = masksG.map((t) => t && part(t, 2));
-    const mL = masksL.map((t) => t && part(t, nLocal));
-    const { value, grads } = tf.variableGrads(() => {
-      const feats = [vitForward(m.student, m.vit, g, { dropPath: mG, clsOnly: true }).cls!];
-      if (l) feats.push(vitForward(m.student, m.vit, l, { dropPath: mL, clsOnly: true }).cls!);
-      const out = dinoHead(m.student, m.head, feats.length > 1 ? tf.concat(feats, 0) : feats[0]);
-      const r = dinoLoss({
-        student: out,
-        teacher: target,
-        center: hp.centering ? m.center : null,
-        studentTemp: hp.studentTemp,
-        teacherTemp: hp.teacherTemp,
-      });
-      if (trace) studentParts.push(tf.keep(out));
-      // The loss is a mean over the batch's images: each micro-batch carries its share b / B.
-      return (whole ? r.loss : tf.mul(r.loss, b / B)) as tf.Scalar;
-    }, varList);
-    if (!whole) [g, l, target, ...mG, ...mL].forEach((t) => t?.dispose());
-    if (loss) {
-      const sum = tf.add(loss, value) as tf.Scalar;
-      loss.dispose();
-      value.dispose();
-      loss = sum;
-    } else loss = value;
-    for (const [vn, gr] of Object.entries(grads)) {
-      const acc = byVarName[vn];
-      if (acc) {
-        byVarName[vn] = tf.add(acc, gr);
-        acc.dispose();
-        gr.dispose();
-      } else byVarName[vn] = gr;
-    }
+  let probs: tf.Tensor2D | null = null;
+  const masks: DropPathMasks = [];
+  let pass: StudentPass;
+  try {
+    // The targets of the whole batch, for the entropy (the loss makes the same ones per micro-batch).
+    probs = tf.tidy(() => teacherTargets(teacherOutput, hp.centering ? m.center : null, hp.teacherTemp));
+    // ---- student: all crops, crops of one size batched together -------------------------
+    const rates = dropPathRates(hp.dropPathRate, m.vit.depth);
+    const masksG = dropPathMasks(rates, globals.shape[0], rng);
+    masks.push(...masksG);
+    const masksL = locals ? dropPathMasks(rates, locals.shape[0], rng) : [];
+    masks.push(...masksL);
+    const chunk = opts.microBatch !== undefined && opts.microBatch >= 1 ? Math.min(Math.floor(opts.microBatch), B) : B;
+    pass = studentPass(m, globals, locals, teacherOutput, masksG, masksL, hp, chunk, trace);
+  } catch (e) {
+    [teacherOutput, probs].forEach((t) => t?.dispose());
+    throw e;
+  } finally {
+    masks.forEach((t) => t?.dispose());
   }
-  [...masksG, ...masksL].forEach((t) => t?.dispose());
+  const { loss, byVarName, studentParts } = pass;
   const teacherEntropy = meanEntropy(probs);
   let studentOutput: tf.Tensor2D | null = null;
   if (trace) {
