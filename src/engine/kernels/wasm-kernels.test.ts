@@ -104,7 +104,7 @@ describe('wasm GEMM kernel', () => {
 
   it('cuts a product into equal parts, the same number for every thread', () => {
     // ViT-S/16's linear layers (197 tokens) and attention products, training's batched ones, edge sizes.
-    for (const [batch, M, N] of [[1, 197, 1536], [1, 197, 384], [1, 197, 1152], [1, 785, 1152], [24, 65, 64], [768, 17, 17], [1, 5, 600], [1, 3, 3]]) {
+    for (const [batch, M, N] of [[1, 197, 1536], [1, 197, 384], [1, 197, 1152], [1, 785, 1152], [24, 65, 64], [768, 17, 17], [1, 5, 600], [1, 3, 3], [1, 37, 64], [1, 100, 64]]) {
       for (const threads of [1, 2, 3, 4]) {
         const { rowsPerPart, colsPerPart, parts } = gemmParts(batch, M, N, threads);
         const what = `[${batch}, ${M}, ${N}] on ${threads} threads`;
@@ -120,6 +120,17 @@ describe('wasm GEMM kernel', () => {
         if (threads === 1) expect(parts, what).toBe(batch * colBlocks);
         else if (M >= 16 * threads) expect(parts % threads, what).toBe(0);
       }
+    }
+  });
+
+  it('multiplies empty operands: no rows, no columns, or an empty inner dimension (all zeros)', () => {
+    for (const [M, K, N] of [[0, 5, 3], [4, 5, 0], [4, 0, 3], [0, 0, 0]]) {
+      const c = tf.tidy(() => {
+        const r = tf.matMul(tf.ones([2, M, K]), tf.ones([2, K, N]));
+        return { shape: r.shape, values: Array.from(r.dataSync()) };
+      });
+      expect(c.shape, `${M} x ${K} x ${N}`).toEqual([2, M, N]);
+      expect(c.values, `${M} x ${K} x ${N}`).toEqual(new Array(2 * M * N).fill(0));
     }
   });
 

@@ -56,19 +56,18 @@ export function gemmParts(batch: number, M: number, N: number, threads: number):
   const colBlocks = Math.ceil(N / 512);
   const colsPerPart = Math.min(512, Math.ceil(N / colBlocks / 8) * 8);
   const base = batch * Math.ceil(N / colsPerPart);
-  let rowBlocks = 1;
+  // Rows per part for r row blocks; rounding up to whole panels can leave fewer blocks than r.
+  const rowsFor = (r: number) => Math.max(4, Math.ceil(M / r / 4) * 4);
+  let rowsPerPart = rowsFor(1);
   if (threads > 1) {
-    // The fewest row blocks that give at least two parts per thread, in a multiple of the threads.
+    // The fewest row blocks that give at least two parts per thread, in a multiple of the threads;
+    // failing that (few rows), the most row blocks below that which still make such a multiple.
     const most = Math.max(1, Math.ceil(M / 16));
-    rowBlocks = Math.min(most, Math.ceil((2 * threads) / base));
-    for (let r = rowBlocks; r <= most; r++) {
-      if ((base * r) % threads === 0) {
-        rowBlocks = r;
-        break;
-      }
-    }
+    const target = Math.min(most, Math.ceil((2 * threads) / base));
+    const candidates = [...Array.from({ length: most - target + 1 }, (_, i) => target + i), ...Array.from({ length: target - 1 }, (_, i) => target - 1 - i)];
+    const fits = candidates.find((r) => (base * Math.ceil(M / rowsFor(r))) % threads === 0);
+    rowsPerPart = rowsFor(fits ?? target);
   }
-  const rowsPerPart = Math.ceil(M / rowBlocks / 4) * 4;
   return { rowsPerPart, colsPerPart, parts: base * Math.ceil(M / rowsPerPart) };
 }
 
@@ -90,6 +89,12 @@ function batchMatMul(ins: Installed, a: tf.TensorInfo, b: tf.TensorInfo, transA:
     throw new Error(`matMul batch shapes [${a.shape.slice(0, -2)}] and [${b.shape.slice(0, -2)}] cannot be broadcast as one batch`);
   }
   const out = ins.backend.makeOutput([...batchShape, M, N], 'float32');
+  if (batch * M * N === 0) return out;
+  if (Ka === 0) {
+    // A sum of no products: zeros (the kernel would leave the output as the allocator gave it).
+    new Float32Array(memoryOf(ins.backend).buffer, offsetOf(ins.backend, out), batch * M * N).fill(0);
+    return out;
+  }
   const { rowsPerPart, colsPerPart, parts } = gemmParts(batch, M, N, ins.pool.threads);
   ins.pool.run(
     'gemm',
