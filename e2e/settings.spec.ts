@@ -36,7 +36,7 @@ test('Epochs 0 is refused beside its field and does not blank the page, now or a
   expect(errors).toEqual([]);
 });
 
-test('text that is not a number, negative rates, a huge lr and 1000 local crops each block Start with their reason', async ({ page }) => {
+test('text that is not a number, negative rates, a huge lr, 1000 local crops and an empty batch size each block Start with their reason, and hide the memory estimate', async ({ page }) => {
   const errors = collectErrors(page);
   await openTrain(page);
   const cases: [string, string, string, RegExp][] = [
@@ -45,6 +45,7 @@ test('text that is not a number, negative rates, a huge lr and 1000 local crops 
     ['Final learning rate', 'train.minLr', '-1', /must be in \[0, 1e\+37\] .*got -1/],
     ['Warm-up epochs', 'train.warmupEpochs', '-1', /must be in \[0, 20\] \(at most the epochs\), got -1/],
     ['Local crops', 'augment.nLocalCrops', '1000', /must be in \[0, 16\] \(the paper uses at most 10.*got 1000/],
+    ['Batch size', 'train.batchSize', '', /./],
   ];
   for (const [label, path, typed, message] of cases) {
     const input = page.getByLabel(label, { exact: true });
@@ -54,7 +55,10 @@ test('text that is not a number, negative rates, a huge lr and 1000 local crops 
     await expect(field(page, path).locator('.field-error'), `${label} = ${typed}`).toHaveText(message);
     await expect(page.getByTestId('start')).toBeDisabled();
     await expect(page.locator('#start-blocker')).toHaveText('Fix 1 problem in the configuration first');
+    // The memory estimate waits for a valid config: no "NaN GiB", no second alert away from the field.
+    await expect(page.getByTestId('memory-estimate')).toHaveCount(0);
     await input.fill(before);
+    await expect(page.getByTestId('memory-estimate')).toContainText(/Memory per training step: about \d+\.\d\d GiB/);
     await expect(page.getByTestId('start')).toBeEnabled();
   }
   expect(errors).toEqual([]);

@@ -40,11 +40,14 @@ export function PresetPicker() {
   );
 }
 
-/** What a step of this configuration needs in memory on the backend in use, and how it fits. */
-function MemoryNote() {
+/**
+ * What a step of this configuration needs in memory on the backend in use, and how it fits. Shown
+ * only for a valid configuration: an invalid one already has its error beside the field.
+ */
+function MemoryNote({ valid }: { valid: boolean }) {
   const config = useStore((s) => s.config);
   const backend = useStore((s) => s.backend?.name ?? null);
-  if (!backend) return null;
+  if (!backend || !valid) return null;
   const plan = planMemory(config, backend);
   const budget = MEMORY_BUDGET_BYTES[backend];
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
@@ -75,7 +78,7 @@ export function ConfigForm() {
   return (
     <form className="config-form" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
       <PresetPicker />
-      <MemoryNote />
+      <MemoryNote valid={errors.size === 0} />
       {locked && <p className="note">The configuration is locked while a run is active; stop it to edit.</p>}
       {general.map((e) => (
         <p key={e} className="field-error" role="alert">
