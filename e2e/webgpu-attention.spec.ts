@@ -1,7 +1,8 @@
 /**
  * dinolab's WGSL attention kernels (src/engine/webgpu) in Chromium's WebGPU (SwiftShader here:
  * correct, never timed) against tfjs's composite ops on the same backend: outputs, probabilities
- * and gradients on random inputs, a 3137-token row without its 39 MB matrix, a small ViT with and
+ * and gradients on random inputs, the last block's CLS-only attention (the query range [0, 1)),
+ * a 3137-token row without its 39 MB matrix, a small ViT with and
  * without the kernels, and the dispatches and bytes they save (docs/performance.md, "WebGPU").
  * The page is the conformance page with `?check=webgpu-attention&part=...`
  * (src/conformance/webgpu-attention.ts).
@@ -53,6 +54,22 @@ test('WebGPU attention kernels give the composite path\'s outputs, probabilities
   }
 });
 
+test('the CLS-only attention of the last block (clsAttention) runs on the kernels: output and d(qkv) as the composite path\'s', async ({ page }) => {
+  const { cases } = await runPart<{ cases: { shape: string; checks: Compared[]; keyBiasGrad: { fused: number; composite: number }; dispatches: number }[] }>(page, 'cls');
+  expect(cases.map((c) => c.shape.split(' ')[1])).toEqual(['N=1', 'N=5', 'N=17', 'N=50', 'N=130', 'N=3137']);
+  for (const c of cases) {
+    const kb = c.keyBiasGrad;
+    console.log(
+      `${c.shape}: ${c.checks.map((k) => `${k.name} ${k.relErr.toExponential(1)}`).join(', ')}; key-bias gradient ${kb.fused.toExponential(1)} (composite ${kb.composite.toExponential(1)}); ${c.dispatches} dispatches`,
+    );
+    expect(c.checks.map((k) => k.name)).toEqual(['CLS output', 'd(qkv)']);
+    expect(failing(c.checks), c.shape).toEqual([]);
+    expect(kb.fused, `${c.shape}: key-bias gradient`).toBeLessThanOrEqual(5 * kb.composite + 1e-7);
+    // The forward, then the CLS rows' statistics and d(qkv); tfjs's ops take a few dozen.
+    expect(c.dispatches, c.shape).toBe(3);
+  }
+});
+
 test('the CLS row of 3137 tokens is computed without its 39 MB matrix', async ({ page }) => {
   const r = await runPart<{ N: number; matrixBytes: number; checks: Compared[]; counted: Counted }>(page, 'long-row');
   console.log(`N = ${r.N}: ${JSON.stringify(r.checks)}; ${JSON.stringify(r.counted)}`);
@@ -95,6 +112,14 @@ test.describe('dispatches and bytes written (docs/performance.md, WebGPU)', () =
     fewer('attention call, forward + backward', r.training);
     expect(r.inference.fused.dispatches).toBe(1);
     // Forward, then the rows' statistics and d(qkv).
+    expect(r.training.fused.dispatches).toBe(3);
+  });
+
+  test('the last block\'s CLS-only attention of ViT-S/16 at 224 px: 1 dispatch forward, 3 forward + backward', async ({ page }) => {
+    const r = await runPart<{ inference: Pair; training: Pair }>(page, 'count-cls-attention', 580_000);
+    fewer('CLS-only attention call, inference', r.inference);
+    fewer('CLS-only attention call, forward + backward', r.training);
+    expect(r.inference.fused.dispatches).toBe(1);
     expect(r.training.fused.dispatches).toBe(3);
   });
 

@@ -4,12 +4,15 @@
  * e2e/webgpu-attention.spec.ts through the conformance page: `?check=webgpu-attention&part=<part>`.
  *
  * - kernels: outputs, query rows, probabilities and d(qkv) on random inputs of several shapes;
+ * - cls: the last block's CLS-only attention (vit.ts clsAttention, the query range [0, 1)), its
+ *   output and d(qkv), from N = 1 to 3137, and what it dispatches;
  * - long-row: the inspector's CLS row of one head at N = 3137 (ViT-S/8 at 448 px) without the
  *   39 MB matrix;
  * - model: a small ViT's features, attention and parameter gradients with and without the kernels,
  *   and a ViT whose heads are too wide for them;
- * - count-attention, count-vit-s16, count-nano-step: dispatches and bytes written per attention call,
- *   per ViT-S/16 forward at 224 px and per nano training step, with and without the kernels.
+ * - count-attention, count-cls-attention, count-vit-s16, count-nano-step: dispatches and bytes
+ *   written per attention call (all queries; CLS alone), per ViT-S/16 forward at 224 px and per nano
+ *   training step, with and without the kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -18,7 +21,7 @@ import { DinoRun } from '../engine/dino-run';
 import { fusedAttention, fusedAttentionRows } from '../engine/fused-attention';
 import { ImageStore } from '../engine/image-store';
 import { initDinoParams, type Params } from '../engine/params';
-import { vitForward } from '../engine/vit';
+import { clsAttention, vitForward } from '../engine/vit';
 import { installWebGPUKernels, uninstallWebGPUKernels, webgpuKernelsActive } from '../engine/webgpu/kernels';
 import { modelPresets, runPresets, type ViTConfig } from '../shared/config';
 import { Rng } from '../shared/rng';
@@ -192,6 +195,69 @@ async function checkKernels(): Promise<KernelCaseResult[]> {
 }
 
 /**
+ * Shapes of the CLS-only attention: N = 1, a few tokens (the nano preset's 5 and 17), N not a
+ * multiple of the key tile nor of a workgroup's 64 rows, several workgroups of keys, and 3137
+ * (ViT-S/8 at 448 px); hd 16, 24 and 64; B up to 3.
+ */
+export const CLS_CASES: Omit<KernelCase, 'rows'>[] = [
+  { B: 1, N: 1, nh: 2, hd: 64 },
+  { B: 2, N: 5, nh: 3, hd: 16 },
+  { B: 3, N: 17, nh: 4, hd: 16 },
+  { B: 2, N: 50, nh: 2, hd: 24 },
+  { B: 3, N: 130, nh: 2, hd: 64 },
+  { B: 2, N: 3137, nh: 3, hd: 64 },
+];
+
+export interface ClsCaseResult extends KernelCaseResult {
+  /** What vit.ts's clsAttention dispatched with the kernels, forward and backward. */
+  dispatches: number;
+}
+
+/**
+ * vit.ts's clsAttention with the kernels (the query range [0, 1)) against the same function on
+ * tfjs's ops (kernels uninstalled): the output (B, D) and d(qkv) (B*N, 3D), whose q columns are
+ * zero but CLS's.
+ */
+async function checkClsCase(c: Omit<KernelCase, 'rows'>, seed: number): Promise<ClsCaseResult> {
+  const { B, N, nh, hd } = c;
+  const qkv = tf.tidy(() => tf.mul(tf.randomNormal([B * N, 3 * nh * hd], 0, 1, 'float32', seed), 2)) as tf.Tensor2D;
+  const dOut = tf.randomNormal([B, nh * hd], 0, 1, 'float32', seed + 1); // the CLS output's gradient
+  const gradient = () => tf.grad((x: tf.Tensor) => clsAttention(x as tf.Tensor2D, B, N, nh))(qkv, dOut); // forward, then backward
+  const both = () => tf.tidy(() => [clsAttention(qkv, B, N, nh), gradient()]);
+  try {
+    if (!webgpuKernelsActive(hd)) throw new Error('the WebGPU attention kernels are not active');
+    let counted: tf.Tensor | undefined;
+    const { dispatches } = await count(async () => {
+      counted = tf.tidy(gradient);
+      await counted.data();
+    });
+    counted!.dispose();
+    const fused = both();
+    uninstallWebGPUKernels();
+    let ref: tf.Tensor[];
+    try {
+      ref = both();
+    } finally {
+      installWebGPUKernels();
+    }
+    const keyBias = { fused: await keyBiasGrad(fused[1]), composite: await keyBiasGrad(ref[1]) };
+    const checks = await compare([
+      ['CLS output', fused[0], ref[0]],
+      ['d(qkv)', fused[1], ref[1]],
+    ]);
+    return { shape: `B=${B} N=${N} nh=${nh} hd=${hd} CLS`, checks, keyBiasGrad: keyBias, dispatches };
+  } finally {
+    tf.dispose([qkv, dOut]);
+  }
+}
+
+async function checkCls(): Promise<ClsCaseResult[]> {
+  const results: ClsCaseResult[] = [];
+  for (const [i, c] of CLS_CASES.entries()) results.push(await checkClsCase(c, 30 + i));
+  return results;
+}
+
+/**
  * The inspector's request on ViT-S/8 at 448 px, one head: the CLS row of N = 3137 tokens. The
  * reference is the composite path on the CLS query alone; the kernels must not store anything of
  * the size of the N x N matrix (39 MB) nor dispatch a program that writes one.
@@ -236,16 +302,28 @@ function backboneParams(vit: ViTConfig, seed: number): Params {
 /**
  * CLS features, last-block attention, one query's row, and the parameters' gradients of a loss on
  * every token: a fixed random projection (the sum of squares of LayerNorm outputs would be nearly
- * constant, its gradients rounding noise).
+ * constant, its gradients rounding noise). Then the same of the CLS-only forward (training, k-NN
+ * features: the last block computes CLS's row alone), its loss a projection of the CLS features.
  */
-function modelOutputs(p: Params, x: tf.Tensor, probe: tf.Tensor) {
+function modelOutputs(p: Params, x: tf.Tensor, probe: tf.Tensor, clsProbe: tf.Tensor) {
   return tf.tidy(() => {
     const o = vitForward(p, SMALL_VIT, x, { withAttention: true });
     const row = vitForward(p, SMALL_VIT, x, { attentionOfBlock: 1, attentionQuery: 7 }).attn!;
     const names = Object.keys(p);
-    const loss = () => tf.sum(tf.mul(vitForward(p, SMALL_VIT, x).tokens!, probe)) as tf.Scalar;
-    const { grads } = tf.variableGrads(loss, names.map((n) => p[n] as tf.Variable));
-    return { cls: o.cls!, attn: o.attn!, row, grads: names.map((n) => grads[(p[n] as tf.Variable).name]) };
+    const vars = names.map((n) => p[n] as tf.Variable);
+    const gradsOf = (loss: () => tf.Scalar) => {
+      const { grads } = tf.variableGrads(loss, vars);
+      return vars.map((v) => grads[v.name]);
+    };
+    const clsOnly = () => vitForward(p, SMALL_VIT, x, { clsOnly: true }).cls!;
+    return {
+      cls: o.cls!,
+      attn: o.attn!,
+      row,
+      grads: gradsOf(() => tf.sum(tf.mul(vitForward(p, SMALL_VIT, x).tokens!, probe))),
+      clsOnly: clsOnly(),
+      clsOnlyGrads: gradsOf(() => tf.sum(tf.mul(clsOnly(), clsProbe))),
+    };
   });
 }
 
@@ -269,23 +347,26 @@ async function checkModel(): Promise<{ checks: Compared[]; tensorsLeaked: number
   const p = backboneParams(SMALL_VIT, 3);
   const x = tf.randomNormal([2, 3, 12, 16], 0, 1, 'float32', 5);
   const probe = tf.randomNormal([2, 13, SMALL_VIT.embedDim], 0, 1, 'float32', 6); // like the tokens, (B, N, D)
-  const all = (o: ReturnType<typeof modelOutputs>) => [o.cls, o.attn, o.row, ...o.grads];
+  const clsProbe = tf.randomNormal([2, SMALL_VIT.embedDim], 0, 1, 'float32', 8); // like the CLS features, (B, D)
+  const all = (o: ReturnType<typeof modelOutputs>) => [o.cls, o.attn, o.row, ...o.grads, o.clsOnly, ...o.clsOnlyGrads];
   uninstallWebGPUKernels();
-  const ref = modelOutputs(p, x, probe);
+  const ref = modelOutputs(p, x, probe, clsProbe);
   installWebGPUKernels();
   const before = tf.memory().numTensors;
-  tf.dispose(all(modelOutputs(p, x, probe)));
+  tf.dispose(all(modelOutputs(p, x, probe, clsProbe)));
   const tensorsLeaked = tf.memory().numTensors - before;
-  const got = modelOutputs(p, x, probe);
+  const got = modelOutputs(p, x, probe, clsProbe);
   const names = Object.keys(p);
   const checks = await compare([
     ['CLS features', got.cls, ref.cls],
     ['last-block attention', got.attn, ref.attn],
     ['query 7 attention row', got.row, ref.row],
     ...got.grads.map((g, i) => [`d ${names[i]}`, g, ref.grads[i]] as [string, tf.Tensor, tf.Tensor]),
+    ['CLS-only features', got.clsOnly, ref.clsOnly],
+    ...got.clsOnlyGrads.map((g, i) => [`CLS-only d ${names[i]}`, g, ref.clsOnlyGrads[i]] as [string, tf.Tensor, tf.Tensor]),
   ]);
   const wide = await wideHeadRuns(x);
-  tf.dispose([x, probe, ...Object.values(p)]);
+  tf.dispose([x, probe, clsProbe, ...Object.values(p)]);
   return { checks, tensorsLeaked, wideHeadRuns: wide };
 }
 
@@ -306,6 +387,35 @@ async function countAttentionCall(): Promise<Record<'inference' | 'training', { 
     const training = await withAndWithout(() =>
       count(async () => {
         const g = tf.tidy(() => tf.grad((x: tf.Tensor) => attend(x as tf.Tensor2D))(qkv, dOut)); // forward, then backward from dOut
+        await g.data();
+        g.dispose();
+      }),
+    );
+    return { inference, training };
+  } finally {
+    tf.dispose([qkv, dOut]);
+  }
+}
+
+/**
+ * The last block's CLS-only attention of ViT-S/16 at 224 px (vit.ts clsAttention; B = 1, N = 197,
+ * 6 heads of 64): inference (k-NN features), and forward + backward (training).
+ */
+async function countClsAttentionCall(): Promise<Record<'inference' | 'training', { fused: Counted; composite: Counted }>> {
+  const [B, N, nh, hd] = [1, 197, 6, 64];
+  const qkv = tf.randomNormal([B * N, 3 * nh * hd], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const dOut = tf.randomNormal([B, nh * hd], 0, 1, 'float32', 4);
+  try {
+    const inference = await withAndWithout(() =>
+      count(async () => {
+        const out = tf.tidy(() => clsAttention(qkv, B, N, nh));
+        await out.data();
+        out.dispose();
+      }),
+    );
+    const training = await withAndWithout(() =>
+      count(async () => {
+        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => clsAttention(x as tf.Tensor2D, B, N, nh))(qkv, dOut));
         await g.data();
         g.dispose();
       }),
@@ -363,7 +473,7 @@ async function countNanoStep(): Promise<{ fused: Counted; composite: Counted }> 
   }
 }
 
-export const PARTS = ['kernels', 'long-row', 'model', 'count-attention', 'count-vit-s16', 'count-nano-step'] as const;
+export const PARTS = ['kernels', 'cls', 'long-row', 'model', 'count-attention', 'count-cls-attention', 'count-vit-s16', 'count-nano-step'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Runs one part on the WebGPU backend; the result is plain data for the e2e spec. */
@@ -373,12 +483,16 @@ export async function runWebGPUAttentionCheck(part: Part): Promise<unknown> {
   switch (part) {
     case 'kernels':
       return { cases: await checkKernels() };
+    case 'cls':
+      return { cases: await checkCls() };
     case 'long-row':
       return await checkLongRow();
     case 'model':
       return await checkModel();
     case 'count-attention':
       return await countAttentionCall();
+    case 'count-cls-attention':
+      return await countClsAttentionCall();
     case 'count-vit-s16':
       return await countVitS16Forward();
     case 'count-nano-step':

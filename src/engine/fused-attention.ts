@@ -18,9 +18,13 @@ tf.registerGradient({
   gradFunc: (dy, [qkv], attrs) => ({ qkv: () => tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { qkv, dy: dy as tf.Tensor }, attrs) as tf.Tensor }),
 });
 
-/** Attention output (B*N, D) of all heads, merged; differentiable with respect to qkv. */
-export function fusedAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
-  const attrs: AttentionAttrs = { B, N, nh, q0: 0, q1: N, probs: false };
+/**
+ * Attention output of all heads, merged, for the queries [q0, q1) (default all N): (B*(q1-q0), D),
+ * row b*(q1-q0) + (t - q0). Differentiable with respect to qkv. A query range smaller than N
+ * (the CLS row alone: 0, 1) has a gradient on WebGPU only; wasm's gradient takes all N queries.
+ */
+export function fusedAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number, q0 = 0, q1 = N): tf.Tensor2D {
+  const attrs: AttentionAttrs = { B, N, nh, q0, q1, probs: false };
   return tf.engine().runKernel(ATTENTION_KERNEL, { qkv }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 

@@ -177,10 +177,15 @@ function dropPath(branch: tf.Tensor2D, mask: tf.Tensor | null | undefined, B: nu
 /**
  * The CLS token's attention output in a block, (B, D): its query against every token's key and
  * value, from qkv (B*N, 3D). What the last block needs when only CLS leaves the network.
+ * Exported for the WebGPU kernels' checks (src/conformance/webgpu-attention.ts).
  */
-function clsAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
+export function clsAttention(qkv: tf.Tensor2D, B: number, N: number, nh: number): tf.Tensor2D {
   const D = qkv.shape[1] / 3;
   const hd = D / nh;
+  // On WebGPU, the fused kernels on the query range [0, 1): one dispatch forward, two backward, and
+  // only qkv on the tape. (wasm's fused gradient takes all N queries, so wasm keeps the ops below,
+  // on its own matMul, transpose and slice kernels.)
+  if (webgpuKernelsActive(hd)) return fusedAttention(qkv, B, N, nh, 0, 1);
   // Rank-3 slices only: tfjs-webgpu 4.22 gets the gradient of a rank-5 slice at a non-zero begin
   // wrong (the golden training checks caught it).
   const t = tf.reshape(qkv, [B, N, 3 * D]);

@@ -36,7 +36,7 @@ export class AttentionForwardProgram extends AttentionProgram {
     }
     let row = attendRow(b, h, hasRow);
     if (hasRow) {
-      let dst = (b * uniforms.nq + r) * uniforms.nh * HD + h * HD;  // (B*nq, D)
+      let dst = queryRowAt(b, t, h);  // (B*nq, D)
       for (var d = 0; d < HD; d++) {
         result[dst + d] = acc[d] / row.l;
       }

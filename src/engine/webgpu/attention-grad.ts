@@ -1,13 +1,15 @@
 /**
- * Fused attention gradient: d(qkv) (B*N, 3D) from qkv, dO = dy (B*N, D) and the rows' statistics
- * (B, nh, N, 3) = (m, l, delta) of attention-stats.ts. Softmax rows are recomputed tile by tile, so
- * the (N, N) matrix is never stored. With s_ij = (q_i . k_j) * scale:
+ * Fused attention gradient of the queries i in [q0, q0 + nq) (all N in training; the CLS row alone
+ * in the last block of a CLS-only forward): d(qkv) (B*N, 3D) from qkv, dO = dy (B*nq, D) and the
+ * rows' statistics (B, nh, nq, 3) = (m, l, delta) of attention-stats.ts. Softmax rows are
+ * recomputed tile by tile, so the (nq, N) matrix is never stored. With s_ij = (q_i . k_j) * scale:
  *
  *   P_ij = e^(s_ij - m_i) / l_i    dP_ij = dO_i . v_j    dS_ij = P_ij (dP_ij - delta_i)
  *   dq_i = scale sum_j dS_ij k_j     dk_j = scale sum_i dS_ij q_i     dv_j = sum_i P_ij dO_i
  *
- * One dispatch, two kinds of workgroup (z = 2 b + kind): kind 0 owns ROWS queries and runs over
- * the keys (dq), kind 1 owns ROWS keys and runs over the queries (dk, dv); each writes its own
+ * and dq = 0 for tokens outside the range. One dispatch, two kinds of workgroup (z = 2 b + kind),
+ * each over ROWS tokens of [0, N): kind 0 owns their q columns and runs over the keys (dq), kind 1
+ * owns their k and v columns and runs over the range's queries (dk, dv). Each writes its own
  * columns of d(qkv), so no two threads write the same element.
  */
 import { AttentionProgram, ROWS_PER_WORKGROUP, layoutWgsl, type AttentionShape } from './attention-layout';
@@ -20,7 +22,7 @@ export class AttentionGradProgram extends AttentionProgram {
 
   constructor(s: AttentionShape) {
     super('attention_grad', s.hd);
-    this.outputShape = [s.B * s.N, 3 * s.nh * s.hd];
+    this.outputShape = [s.B * s.N, 3 * s.nh * s.hd];  // every token's columns, zeros included
     this.dispatch = [Math.ceil(s.N / ROWS_PER_WORKGROUP), s.nh, 2 * s.B];
   }
 
@@ -40,8 +42,9 @@ export class AttentionGradProgram extends AttentionProgram {
   var<workgroup> tileB : array<f32, TILE * HD>;
   var<workgroup> tileStats : array<vec3<f32>, TILE>;
 
+  // (m_i, l_i, delta_i) of query token i in [q0, q0 + nq).
   fn statsAt(b : i32, h : i32, i : i32) -> vec3<f32> {
-    let at = ((b * uniforms.nh + h) * uniforms.N + i) * ${STATS_PER_ROW};  // (B, nh, N, 3)
+    let at = ((b * uniforms.nh + h) * uniforms.nq + i - uniforms.q0) * ${STATS_PER_ROW};  // (B, nh, nq, 3)
     return vec3<f32>(stats[at], stats[at + 1], stats[at + 2]);
   }
 
@@ -50,7 +53,7 @@ export class AttentionGradProgram extends AttentionProgram {
     for (var d = 0; d < HD; d++) {
       ownA[d] = qkv[at + d];
       if (kind == 0) {
-        ownB[d] = dy[mergedAt(b, t, h) + d];
+        ownB[d] = dy[queryRowAt(b, t, h) + d];
       } else {
         ownB[d] = qkv[at + uniforms.nh * HD + d];
       }
@@ -60,7 +63,7 @@ export class AttentionGradProgram extends AttentionProgram {
     }
   }
 
-  // Tokens [t0, t0 + n) into the tiles, by the whole workgroup.
+  // Tokens [t0, t0 + n) into the tiles, by the whole workgroup: keys for kind 0, queries of the range for kind 1.
   fn loadTile(kind : i32, b : i32, h : i32, t0 : i32, n : i32) {
     for (var e = i32(localIndex); e < n * HD; e += ROWS) {
       let t = t0 + e / HD;
@@ -70,7 +73,7 @@ export class AttentionGradProgram extends AttentionProgram {
         tileB[e] = qkv[at + uniforms.nh * HD];       // v
       } else {
         tileA[e] = qkv[qkvAt(b, t, 0, h) + e % HD];  // q
-        tileB[e] = dy[mergedAt(b, t, h) + e % HD];   // dO
+        tileB[e] = dy[queryRowAt(b, t, h) + e % HD]; // dO
       }
     }
     if (kind == 1) {
@@ -119,18 +122,27 @@ export class AttentionGradProgram extends AttentionProgram {
     let kind = i32(workgroupId.z) % 2;
     let b = i32(workgroupId.z) / 2;
     let h = i32(workgroupId.y);
-    let r = i32(workgroupId.x) * ROWS + i32(localIndex);  // the query (kind 0) or key (kind 1) token
-    let hasRow = r < uniforms.N;
-    if (hasRow) {
+    let r0 = i32(workgroupId.x) * ROWS;
+    let r = r0 + i32(localIndex);  // this thread's token: its query (kind 0) or key (kind 1)
+    let qEnd = uniforms.q0 + uniforms.nq;
+    // Kind 0 computes dq of the range's queries only; its other tokens get dq = 0, and a workgroup
+    // holding none of the range loads no tiles.
+    let works = kind == 1 || (r0 < qEnd && r0 + ROWS > uniforms.q0);
+    let computes = r < uniforms.N && (kind == 1 || (r >= uniforms.q0 && r < qEnd));
+    if (computes) {
       loadOwn(kind, b, h, r);
     }
-    // Both kinds run the same tile loop, so every barrier is reached by the whole workgroup.
+    // Every barrier must be reached by the whole workgroup in uniform control flow, and WGSL's
+    // analysis does not take the kind (from workgroupId) as uniform: so both kinds count tiles up
+    // to N, kind 0's over the keys, kind 1's over the range's queries, which end after nq.
     for (var t0 = 0; t0 < uniforms.N; t0 += TILE) {
-      let n = min(TILE, uniforms.N - t0);
+      let n = select(min(TILE, uniforms.N - t0), min(TILE, uniforms.nq - t0), kind == 1);  // <= 0: none left
       workgroupBarrier();  // every thread is done with the previous tile
-      loadTile(kind, b, h, t0, n);
+      if (works && n > 0) {
+        loadTile(kind, b, h, select(t0, uniforms.q0 + t0, kind == 1), n);
+      }
       workgroupBarrier();
-      if (hasRow) {
+      if (computes && n > 0) {
         if (kind == 0) {
           accumulateQueryGrad(n);
         } else {
@@ -138,10 +150,10 @@ export class AttentionGradProgram extends AttentionProgram {
         }
       }
     }
-    if (hasRow) {
+    if (r < uniforms.N) {
       let dst = qkvAt(b, r, kind, h);  // kind 0: dq columns; kind 1: dk, then dv one D further
       for (var d = 0; d < HD; d++) {
-        result[dst + d] = gradA[d] * uniforms.scale;
+        result[dst + d] = gradA[d] * uniforms.scale;  // zero where the thread computed nothing
         if (kind == 1) {
           result[dst + uniforms.nh * HD + d] = gradB[d];
         }

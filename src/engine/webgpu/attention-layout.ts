@@ -63,9 +63,10 @@ export function layoutWgsl(hd: number): string {
     return (b * uniforms.N + t) * 3 * D + part * D + h * HD;
   }
 
-  // Flat index into a merged (B*N, D) tensor (the output, its gradient) of feature 0 of head h.
-  fn mergedAt(b : i32, t : i32, h : i32) -> i32 {
-    return (b * uniforms.N + t) * uniforms.nh * HD + h * HD;
+  // Flat index into a merged (B*nq, D) tensor of the queries [q0, q0 + nq) (the output, its
+  // gradient) of feature 0 of head h, query token t of image b.
+  fn queryRowAt(b : i32, t : i32, h : i32) -> i32 {
+    return (b * uniforms.nq + t - uniforms.q0) * uniforms.nh * HD + h * HD;
   }
 `;
 }

@@ -1,13 +1,16 @@
 /**
- * What the attention gradient needs of each query row i, recomputed from qkv (the forward keeps
- * nothing but qkv): the row's max score m_i and sum l_i = sum_j e^(s_ij - m_i), so that
- * P_ij = e^(s_ij - m_i) / l_i, and delta_i = sum_j P_ij (dO_i . v_j), the softmax gradient's row
- * correction. Inputs qkv (B*N, 3D) and dy = dO (B*N, D); output (B, nh, N, 3) = (m, l, delta).
+ * What the attention gradient needs of each query row i of [q0, q0 + nq), recomputed from qkv (the
+ * forward keeps nothing but qkv): the row's max score m_i and sum l_i = sum_j e^(s_ij - m_i), so
+ * that P_ij = e^(s_ij - m_i) / l_i, and delta_i = sum_j P_ij (dO_i . v_j), the softmax gradient's
+ * row correction. Inputs qkv (B*N, 3D) and dy = dO (B*nq, D); output (B, nh, nq, 3) = (m, l, delta).
  *
  * Two passes over the keys (the max, then l and delta) rather than an online softmax: l is then the
  * sum of exactly the e^(s_ij - m_i) the gradient recomputes, so sum_j dS_ij = 0 to rounding, as in
  * tfjs's and PyTorch's softmax gradients. That sum is the gradient of the keys' bias, which is
- * zero in exact arithmetic; AdamW would magnify a larger rounding error into a step of lr.
+ * zero in exact arithmetic; AdamW would magnify a larger rounding error into a step of lr. For the
+ * same reason l and delta are compensated (Kahan) sums: one thread adds a row's N terms in turn,
+ * and a plain float32 sum would leave sum_j dS_ij several times further from zero than tfjs's tree
+ * reductions do (the CLS row alone at N = 130 showed it).
  */
 import { AttentionProgram, ROWS_PER_WORKGROUP, layoutWgsl, type AttentionShape } from './attention-layout';
 
@@ -21,8 +24,8 @@ export class AttentionStatsProgram extends AttentionProgram {
 
   constructor(s: AttentionShape) {
     super('attention_stats', s.hd);
-    this.outputShape = [s.B, s.nh, s.N, STATS_PER_ROW];
-    this.dispatch = [Math.ceil(s.N / ROWS_PER_WORKGROUP), s.nh, s.B];
+    this.outputShape = [s.B, s.nh, s.nq, STATS_PER_ROW];
+    this.dispatch = [Math.ceil(s.nq / ROWS_PER_WORKGROUP), s.nh, s.B];
   }
 
   getUserCode(): string {
@@ -45,6 +48,18 @@ export class AttentionStatsProgram extends AttentionProgram {
     }
   }
 
+  // A float32 sum with its running rounding error (Kahan): add x with kahanAdd, read .sum.
+  struct Kahan {
+    sum : f32,
+    c : f32,
+  }
+
+  fn kahanAdd(k : Kahan, x : f32) -> Kahan {
+    let y = x - k.c;
+    let s = k.sum + y;
+    return Kahan(s, (s - k.sum) - y);
+  }
+
   fn scoreOf(j : i32) -> f32 {
     var qk = 0.0;
     for (var d = 0; d < HD; d++) {
@@ -56,11 +71,12 @@ export class AttentionStatsProgram extends AttentionProgram {
   fn main() {
     let b = i32(workgroupId.z);
     let h = i32(workgroupId.y);
-    let i = i32(workgroupId.x) * ROWS + i32(localIndex);  // query token
-    let hasRow = i < uniforms.N;
+    let r = i32(workgroupId.x) * ROWS + i32(localIndex);  // query row within [q0, q0 + nq)
+    let hasRow = r < uniforms.nq;
+    let i = uniforms.q0 + r;                                // its token
     if (hasRow) {
       let at = qkvAt(b, i, 0, h);
-      let g = mergedAt(b, i, h);
+      let g = queryRowAt(b, i, h);
       for (var d = 0; d < HD; d++) {
         qi[d] = qkv[at + d];
         dOi[d] = dy[g + d];
@@ -82,8 +98,8 @@ export class AttentionStatsProgram extends AttentionProgram {
     }
 
     // Pass 2: l = sum_j e^(s_ij - m) and t = sum_j e^(s_ij - m) (dO_i . v_j); delta = t / l.
-    var l = 0.0;
-    var t = 0.0;
+    var l = Kahan(0.0, 0.0);
+    var t = Kahan(0.0, 0.0);
     for (var k0 = 0; k0 < uniforms.N; k0 += TILE) {
       let kn = min(TILE, uniforms.N - k0);
       workgroupBarrier();
@@ -96,16 +112,16 @@ export class AttentionStatsProgram extends AttentionProgram {
           for (var d = 0; d < HD; d++) {
             dp += dOi[d] * vTile[j * HD + d];
           }
-          l += e;
-          t += e * dp;
+          l = kahanAdd(l, e);
+          t = kahanAdd(t, e * dp);
         }
       }
     }
     if (hasRow) {
-      let dst = ((b * uniforms.nh + h) * uniforms.N + i) * ${STATS_PER_ROW};  // (B, nh, N, 3)
+      let dst = ((b * uniforms.nh + h) * uniforms.nq + r) * ${STATS_PER_ROW};  // (B, nh, nq, 3)
       result[dst] = m;
-      result[dst + 1] = l;
-      result[dst + 2] = t / l;
+      result[dst + 1] = l.sum;
+      result[dst + 2] = t.sum / l.sum;
     }
   }
 `;

@@ -5,8 +5,9 @@
  * - DinolabAttention: qkv (B*N, 3D) -> merged output rows (B*nq, D) of the queries [q0, q1), one
  *   dispatch (attention-forward.ts); with `probs`, also their softmax rows (B, nh, nq, N), a
  *   second dispatch (attention-probs.ts).
- * - DinolabAttentionGrad: (qkv, dy) -> d(qkv), two dispatches: the rows' statistics
- *   (attention-stats.ts), then the gradient (attention-grad.ts).
+ * - DinolabAttentionGrad: (qkv, dy) -> d(qkv) (B*N, 3D) for the output rows (B*nq, D) of the
+ *   queries [q0, q1) (all N in training, CLS alone in a CLS-only last block), two dispatches:
+ *   the rows' statistics (attention-stats.ts), then the gradient (attention-grad.ts).
  *
  * Neither stores the (B, nh, N, N) matrix (except the probabilities, when asked for).
  */
@@ -47,9 +48,8 @@ function attention({ inputs, backend, attrs }: KernelArgs<{ qkv: tf.TensorInfo }
 function attentionGrad({ inputs, backend, attrs }: KernelArgs<{ qkv: tf.TensorInfo; dy: tf.TensorInfo }>) {
   const { qkv, dy } = inputs;
   const s = shapeOf(qkv, attrs);
-  if (s.nq !== s.N) throw new Error(`the attention gradient is for all N = ${s.N} queries, got [${attrs.q0}, ${attrs.q1})`);
-  if (dy.shape[0] !== s.B * s.N || dy.shape[1] !== s.nh * s.hd) {
-    throw new Error(`attention gradient needs dy [${s.B * s.N}, ${s.nh * s.hd}], got [${dy.shape}]`);
+  if (dy.shape[0] !== s.B * s.nq || dy.shape[1] !== s.nh * s.hd) {
+    throw new Error(`attention gradient of queries [${attrs.q0}, ${attrs.q1}) needs dy [${s.B * s.nq}, ${s.nh * s.hd}], got [${dy.shape}]`);
   }
   const stats = backend.runWebGPUProgram(new AttentionStatsProgram(s), [qkv, dy], 'float32', attentionUniforms(s));
   const dqkv = backend.runWebGPUProgram(new AttentionGradProgram(s), [qkv, dy, stats], 'float32', attentionUniforms(s));
