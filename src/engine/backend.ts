@@ -108,8 +108,10 @@ export async function selectBackend(choice: BackendChoice, opts: BackendOptions 
   throw new Error(`no tfjs backend could start: ${failures.join('; ')}`);
 }
 
-/** Live tensors and bytes on the device (for the memory chart and leak tests). */
+/** Live tensors and bytes on the device (for the memory chart and leak tests); zeros while no
+ *  backend is running (between a lost device and its restart). */
 export function deviceMemory(): { numTensors: number; numBytes: number } {
+  if (!tf.engine().backendName) return { numTensors: 0, numBytes: 0 };
   const m = tf.memory();
   return { numTensors: m.numTensors, numBytes: m.numBytes };
 }
@@ -138,6 +140,8 @@ export function watchDeviceLoss(): Promise<DeviceLoss> | null {
 export function resetBackend(name: 'webgpu' | 'wasm'): void {
   const factory = tf.findBackendFactory(name);
   if (!factory) return;
+  // Cached tensors first, while their backend can still free them.
+  clearPosEmbedCache();
   try {
     tf.removeBackend(name);
   } catch {
@@ -159,7 +163,6 @@ export function resetBackend(name: 'webgpu' | 'wasm'): void {
     }
   }
   tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
-  clearPosEmbedCache();
 }
 
 /** True when `e` says the wasm module aborted (out of memory): every later call into it fails. */

@@ -82,7 +82,13 @@ function cachedMatrix(n: number, rows: number, cols: number): tf.Tensor2D {
 
 /** Frees the cached matrices (when the backend changes, or in leak tests). */
 export function clearPosEmbedCache(): void {
-  for (const m of cache.values()) m.dispose();
+  for (const m of cache.values()) {
+    try {
+      m.dispose();
+    } catch {
+      // its backend is gone (a lost device, an aborted heap): nothing left to free
+    }
+  }
   cache.clear();
 }
 

@@ -211,6 +211,37 @@ describe('worker session', () => {
     await s.handle({ type: 'stop' });
   });
 
+  it('recovers the same way when the heap runs out outside the loop (a single step)', async () => {
+    const stored = memoryStore();
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e), {}, stored, () => null);
+    await s.handle({ type: 'init', backend: 'wasm' });
+    await s.handle({ type: 'loadImages', images: images(4), replace: true });
+    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
+    await s.handle({ type: 'start', fromWeights: false });
+    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
+    await s.handle({ type: 'pause' });
+    const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+    // The module aborts inside the step the Step button asks for (as when the step needs more heap than is left).
+    const internals = s as unknown as { run: { runStep: () => void } };
+    internals.run.runStep = () => {
+      throw new WebAssembly.RuntimeError('Aborted(OOM)');
+    };
+    const before = events.length;
+    await s.handle({ type: 'step' });
+    const err = await until(events, (e) => events.indexOf(e) >= before && e.type === 'error', 20_000);
+    expect(err.type === 'error' && err.message).toMatch(/^Training stopped: the WebAssembly heap ran out of memory \(.*Aborted\(OOM\).*\) at step \d+\. dinolab now runs on wasm; the run was rolled back to its last checkpoint/);
+    const after = events.slice(before);
+    expect(after.find((e) => e.type === 'restored')).toMatchObject({ step: pausedAt });
+    // The restored run steps on the fresh heap.
+    const mark = events.length;
+    await s.handle({ type: 'step' });
+    await until(events, (e) => events.indexOf(e) >= mark && e.type === 'metrics');
+    const stepped = events.filter((e) => e.type === 'progress').pop();
+    expect(stepped?.type === 'progress' && stepped.progress).toMatchObject({ state: 'paused', step: pausedAt + 1 });
+    await s.handle({ type: 'stop' });
+  });
+
   it("plans a previewed config's schedules without adopting it; a run's config gets the run's own", async () => {
     const { s, events } = await session();
     await s.handle({ type: 'loadImages', images: images(4), replace: true });

@@ -93,7 +93,16 @@ export class Session {
       await this.dispatch(cmd);
     } catch (e) {
       const requestId = 'requestId' in cmd ? cmd.requestId : undefined;
-      this.emit({ type: 'error', requestId, message: (e as Error).message ?? String(e) });
+      const message = (e as Error).message ?? String(e);
+      if (this.device.name === 'wasm' && isWasmAbort(e) && !this.losingDevice) {
+        // The module aborted in a command (a single step, a pause's checkpoint, an inspection):
+        // the heap is gone, so recover as the loop does, after this command.
+        this.losingDevice = true;
+        setTimeout(() => this.onDeviceLost({ reason: WASM_ABORT, message }), 0);
+        if (requestId !== undefined) this.emit({ type: 'error', requestId, message: 'the WebAssembly heap ran out of memory; dinolab is starting a fresh one' });
+        return;
+      }
+      this.emit({ type: 'error', requestId, message });
     }
   }
 
@@ -480,6 +489,8 @@ export class Session {
     } catch (e) {
       // A lost device fails the read-back; the device-loss recovery reports that instead.
       if (this.losingDevice || (await this.device.lostWithin(1000))) return;
+      // An aborted wasm heap is not a storage problem: the caller's recovery handles it.
+      if (this.device.name === 'wasm' && isWasmAbort(e)) throw e;
       this.emit({ type: 'error', message: `could not save the checkpoint in the browser: ${(e as Error).message}` });
     }
   }
@@ -496,7 +507,8 @@ export class Session {
 
   private async pause(): Promise<void> {
     await this.stopLoop();
-    if (this.state !== 'running') return;
+    // The heap or device went while the loop ran: its recovery pauses the run from the checkpoint.
+    if (this.state !== 'running' || this.losingDevice) return;
     const run = this.run;
     if (run) {
       if (!(await this.flush(run))) return; // diverged: flush paused the run and reported it
