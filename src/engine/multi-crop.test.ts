@@ -5,7 +5,7 @@ import type { DatasetImage } from '../shared/protocol';
 import { Rng } from '../shared/rng';
 import { augmentCrops, cropResizeOf, normalize } from './augment';
 import { ImageStore } from './image-store';
-import { drawMultiCropParams, multiCrop, previewCrops } from './multi-crop';
+import { AUGMENT_CHUNK, drawMultiCropParams, multiCrop, previewCrops } from './multi-crop';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -126,6 +126,26 @@ describe('multiCrop', () => {
     );
     expect(await globals.data()).toEqual(await manual.data());
     tf.dispose([globals, locals!, manual]);
+    src.dispose();
+    store.dispose();
+  });
+
+  it(`makes crops ${AUGMENT_CHUNK} at a time with the same values as all at once`, async () => {
+    const store = new ImageStore();
+    store.add(Array.from({ length: 12 }, (_, i) => texturedImage(`t${i}`, 10 + i, 16 - (i % 4), i)));
+    const indices = Int32Array.from({ length: 12 }, (_, i) => 11 - i);
+    const { globals, locals } = multiCrop(store, indices, cfg, new Rng(5));
+    expect(globals.shape[0]).toBeGreaterThan(AUGMENT_CHUNK);
+    const src = store.sourceFor(indices);
+    const params = drawMultiCropParams(src.validHW, cfg, new Rng(5));
+    const rows = (n: number) => Int32Array.from({ length: n }, (_, i) => i % 12);
+    const [g, l] = tf.tidy(() => [
+      normalize(augmentCrops(src.images, rows(params.globals.length), params.globals, cfg.globalSize, cfg.blurSigma[1], cropResizeOf(cfg)), cfg.mean, cfg.std),
+      normalize(augmentCrops(src.images, rows(params.locals.length), params.locals, cfg.localSize, cfg.blurSigma[1], cropResizeOf(cfg)), cfg.mean, cfg.std),
+    ]);
+    expect(await globals.data()).toEqual(await g.data());
+    expect(await locals!.data()).toEqual(await l.data());
+    tf.dispose([globals, locals!, g, l]);
     src.dispose();
     store.dispose();
   });

@@ -37,6 +37,9 @@ interface MultiCropBatch {
   locals: tf.Tensor4D | null;
 }
 
+/** Crops augmented at a time (see multiCrop). */
+export const AUGMENT_CHUNK = 16;
+
 /** Row b of the source for every crop of a crop-major list of `crops` crops of B images. */
 function cropMajorRows(b: number, crops: number): Int32Array {
   return Int32Array.from({ length: b * crops }, (_, i) => i % b);
@@ -51,14 +54,30 @@ export function multiCrop(source: CropSource, indices: Int32Array, cfg: AugmentC
   const src = source.sourceFor(indices);
   try {
     const params = drawMultiCropParams(src.validHW, cfg, rng);
-    const make = (crops: CropParams[], size: number): tf.Tensor4D =>
-      tf.tidy(() =>
-        normalize(
-          augmentCrops(src.images, cropMajorRows(b, crops.length / b), crops, size, cfg.blurSigma[1], cropResizeOf(cfg)),
-          cfg.mean,
-          cfg.std,
-        ),
-      );
+    // Crops are independent (their random parameters are drawn above), so they are made a chunk
+    // at a time: the augmentation's intermediates (many times the crops' size) stay one chunk's.
+    const make = (crops: CropParams[], size: number): tf.Tensor4D => {
+      const rows = cropMajorRows(b, crops.length / b);
+      const parts: tf.Tensor4D[] = [];
+      try {
+        for (let i = 0; i < crops.length; i += AUGMENT_CHUNK) {
+          const j = Math.min(crops.length, i + AUGMENT_CHUNK);
+          // The chunk's own images, so that its box indices stay below its crop count (augmentCrops).
+          const own = [...new Set(rows.subarray(i, j))];
+          const at = new Map(own.map((r, k) => [r, k]));
+          const boxes = Int32Array.from(rows.subarray(i, j), (r) => at.get(r)!);
+          parts.push(
+            tf.tidy(() => {
+              const images = own.length === b && own.every((r, k) => r === k) ? src.images : tf.gather(src.images, own);
+              return normalize(augmentCrops(images, boxes, crops.slice(i, j), size, cfg.blurSigma[1], cropResizeOf(cfg)), cfg.mean, cfg.std);
+            }),
+          );
+        }
+        return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      } finally {
+        if (parts.length > 1) tf.dispose(parts);
+      }
+    };
     const globals = make(params.globals, cfg.globalSize);
     const locals = params.locals.length > 0 ? make(params.locals, cfg.localSize) : null;
     return { globals, locals };

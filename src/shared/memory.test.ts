@@ -25,7 +25,7 @@ describe('memory plan', () => {
   it('refuses only what cannot fit one image at a time, naming the estimate and what to reduce', () => {
     const huge = { ...runPresets.official, model: modelPresets['vit-base-8'], augment: { ...runPresets.official.augment, globalSize: 512 } };
     expect(planMemory(huge, 'wasm')).toBeNull();
-    expect(memoryRefusal(huge, 'wasm')).toMatch(/even one image at a time, a step needs about \d+\.\d\d GiB .* more than the 3\.08 GiB the wasm backend can safely hold: use fewer or smaller crops/);
+    expect(memoryRefusal(huge, 'wasm')).toMatch(/even one image at a time, a step needs about \d+\.\d\d GiB .* more than the 3\.08 GiB the wasm backend can safely hold: use a smaller batch, fewer or smaller crops/);
   });
 
   it('counts the parameters of a ViT-S/16 backbone as the released one has (21.7 M)', () => {

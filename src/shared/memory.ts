@@ -18,6 +18,13 @@ import { backboneShapes, headShapes, type ShapeTable } from './param-shapes';
 const FUSED_FLOATS_PER_TOKEN = 67;
 /** The same with tfjs's composite LayerNorm, GELU and attention (webgpu, webgl, cpu). */
 const COMPOSITE_FLOATS_PER_TOKEN = 210;
+/**
+ * Floats per token, in units of D, the teacher's forward over the whole batch's global crops holds
+ * at its peak (one block at a time, no tape): fused kernels, and composite ops (plus their
+ * attention probabilities, counted apart). Measured with tf.profile, independent of the depth.
+ */
+const TEACHER_FUSED_FLOATS_PER_TOKEN = 29;
+const TEACHER_COMPOSITE_FLOATS_PER_TOKEN = 71;
 
 export interface MemoryEstimate {
   /** Student + teacher weights, AdamW moments and gradients (and their sum over micro-batches). */
@@ -26,6 +33,11 @@ export interface MemoryEstimate {
   activationBytes: number;
   /** Attention probabilities kept by backends without the fused kernels (webgpu, webgl, cpu). */
   attentionBytes: number;
+  /**
+   * What the whole batch holds however the student is split: its crops, the teacher's outputs and
+   * targets, and (before the student runs) the teacher's forward over every global crop.
+   */
+  wholeBatchBytes: number;
   totalBytes: number;
   params: number;
   /** Images per micro-batch the estimate assumes (the batch size when the step is not split). */
@@ -62,7 +74,27 @@ export function estimateTrainingMemory(cfg: RunConfig, fusedKernels: boolean, mi
   const perToken = fusedKernels ? FUSED_FLOATS_PER_TOKEN : COMPOSITE_FLOATS_PER_TOKEN;
   const activationBytes = 4 * (m.depth * perToken * D * rows + headFloats);
   const attentionBytes = fusedKernels ? 0 : 4 * m.depth * 3 * m.numHeads * crops.reduce((s, c) => s + c.n * c.N * c.N, 0);
-  return { stateBytes, activationBytes, attentionBytes, totalBytes: stateBytes + activationBytes + attentionBytes, params, microBatch: b };
+  // The whole batch, whatever the micro-batch: crops, and the teacher's output and targets (2B x K).
+  const B = t.batchSize;
+  const Ng = tokens(a.globalSize);
+  const cropBytes = 4 * 3 * B * (2 * a.globalSize ** 2 + a.nLocalCrops * a.localSize ** 2);
+  const targetBytes = 4 * 2 * (2 * B) * h.outDim;
+  const teacherBytes =
+    4 * 2 * B * Ng * D * (fusedKernels ? TEACHER_FUSED_FLOATS_PER_TOKEN : TEACHER_COMPOSITE_FLOATS_PER_TOKEN) +
+    (fusedKernels ? 0 : 4 * 2 * m.numHeads * Ng * Ng * 2 * B);
+  // Two phases: the teacher's forward (weights and moments, no gradients yet), then the student's.
+  const teacherPhase = 4 * params * 4 + cropBytes + teacherBytes;
+  const studentPhase = stateBytes + cropBytes + targetBytes + activationBytes + attentionBytes;
+  const totalBytes = Math.max(teacherPhase, studentPhase);
+  return {
+    stateBytes,
+    activationBytes,
+    attentionBytes,
+    wholeBatchBytes: totalBytes - stateBytes - activationBytes - attentionBytes,
+    totalBytes,
+    params,
+    microBatch: b,
+  };
 }
 
 /**
@@ -106,7 +138,8 @@ export function memoryRefusal(cfg: RunConfig, backend: string): string | null {
   if (planMemory(cfg, backend)) return null;
   const est = estimateTrainingMemory(cfg, backend === 'wasm', 1);
   return (
-    `even one image at a time, a step needs about ${gib(est.totalBytes)} (weights and optimizer ${gib(est.stateBytes)}, activations ${gib(est.activationBytes + est.attentionBytes)}), ` +
-    `more than the ${gib(PLAN_SHARE * MEMORY_BUDGET_BYTES[backend]!)} the ${backend} backend can safely hold: use fewer or smaller crops, a smaller head (prototypes K), or a smaller model`
+    `even one image at a time, a step needs about ${gib(est.totalBytes)} (weights and optimizer ${gib(est.stateBytes)}, activations ${gib(est.activationBytes + est.attentionBytes)}, ` +
+    `the whole batch's crops and teacher pass ${gib(est.wholeBatchBytes)}), more than the ${gib(PLAN_SHARE * MEMORY_BUDGET_BYTES[backend]!)} the ${backend} backend can safely hold: ` +
+    `use a smaller batch, fewer or smaller crops, a smaller head (prototypes K), or a smaller model`
   );
 }
