@@ -60,6 +60,20 @@ async function until(events: WorkerEvent[], pred: (e: WorkerEvent) => boolean, m
   }
 }
 
+/** A wasm session whose run has taken a few steps and is paused (its checkpoint stored in memory). */
+async function pausedWasmRun(): Promise<{ s: Session; events: WorkerEvent[]; pausedAt: number }> {
+  const events: WorkerEvent[] = [];
+  const s = new Session((e) => events.push(e), {}, memoryStore(), () => null);
+  await s.handle({ type: 'init', backend: 'wasm' });
+  await s.handle({ type: 'loadImages', images: images(4), replace: true });
+  await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
+  await s.handle({ type: 'start', fromWeights: false });
+  await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
+  await s.handle({ type: 'pause' });
+  const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+  return { s, events, pausedAt };
+}
+
 describe('worker session', () => {
   it('reports the backend and why', async () => {
     const { events } = await session();
@@ -162,16 +176,7 @@ describe('worker session', () => {
   });
 
   it('survives the wasm heap running out: fresh heap, run rolled back to its checkpoint, resumable', async () => {
-    const stored = memoryStore();
-    const events: WorkerEvent[] = [];
-    const s = new Session((e) => events.push(e), {}, stored, () => null);
-    await s.handle({ type: 'init', backend: 'wasm' });
-    await s.handle({ type: 'loadImages', images: images(4), replace: true });
-    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
-    await s.handle({ type: 'start', fromWeights: false });
-    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
-    await s.handle({ type: 'pause' });
-    const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+    const { s, events, pausedAt } = await pausedWasmRun();
     const batch = config.train.batchSize;
     expect((events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.microBatch).toBe(batch);
 
@@ -212,16 +217,7 @@ describe('worker session', () => {
   });
 
   it('recovers the same way when the heap runs out outside the loop (a single step)', async () => {
-    const stored = memoryStore();
-    const events: WorkerEvent[] = [];
-    const s = new Session((e) => events.push(e), {}, stored, () => null);
-    await s.handle({ type: 'init', backend: 'wasm' });
-    await s.handle({ type: 'loadImages', images: images(4), replace: true });
-    await s.handle({ type: 'configure', config: { ...config, train: { ...config.train, epochs: 1000, checkpointEvery: 1000 } } });
-    await s.handle({ type: 'start', fromWeights: false });
-    await until(events, (e) => e.type === 'metrics' && e.rows.some((r) => r.step >= 2));
-    await s.handle({ type: 'pause' });
-    const pausedAt = (events.filter((e) => e.type === 'progress').pop() as Extract<WorkerEvent, { type: 'progress' }>).progress.step;
+    const { s, events, pausedAt } = await pausedWasmRun();
     // The module aborts inside the step the Step button asks for (as when the step needs more heap than is left).
     const internals = s as unknown as { run: { runStep: () => void } };
     internals.run.runStep = () => {
